@@ -1,0 +1,11 @@
+/** @type {import('jest').Config} */
+module.exports = {
+	testEnvironment: "node",
+	// Type-checking is `npm run typecheck`'s job; tests only transpile.
+	transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: false }] },
+	testMatch: ["<rootDir>/test/**/*.spec.ts"],
+	testTimeout: 30000,
+	// Tests spawn real servers; fail loudly if one is left open.
+	detectOpenHandles: false,
+	forceExit: false
+};

@@ -1,0 +1,61 @@
+/**
+ * The composition root of the core: one key store per trusted issuer and the verifier over
+ * them, built once from the parsed configuration.
+ */
+import type { AuthConfig } from "./config";
+import { IssuerKeyStore, type KeyStoreEvents, type RefreshReport } from "./key-store";
+import { Verifier, type Verdict } from "./verifier";
+
+export interface Readiness {
+	readonly ready: boolean;
+	readonly issuersWithoutKeys: readonly string[];
+}
+
+export interface AuthenticatorOptions {
+	readonly events?: KeyStoreEvents;
+	readonly now?: () => number;
+}
+
+export class Authenticator {
+	readonly stores: ReadonlyMap<string, IssuerKeyStore>;
+	private readonly verifier: Verifier;
+
+	constructor(
+		readonly config: AuthConfig,
+		options: AuthenticatorOptions = {}
+	) {
+		const storeOptions = { ...config.jwks, algorithms: config.algorithms, events: options.events, now: options.now };
+		this.stores = new Map(config.issuers.map(issuer => [issuer.issuer, new IssuerKeyStore(issuer, storeOptions)]));
+		this.verifier = new Verifier(this.stores, {
+			algorithms: config.algorithms,
+			audience: config.audience,
+			clockTolerance: config.clockTolerance,
+			maxTokenAge: config.maxTokenAge,
+			type: config.type,
+			now: options.now
+		});
+	}
+
+	start(): void {
+		for (const store of this.stores.values()) store.start();
+	}
+
+	stop(): void {
+		for (const store of this.stores.values()) store.stop();
+	}
+
+	verify(token: string): Promise<Verdict> {
+		return this.verifier.verify(token);
+	}
+
+	readiness(): Readiness {
+		const issuersWithoutKeys = [...this.stores.values()].filter(store => !store.hasUsableKeys()).map(store => store.issuer);
+		return { ready: issuersWithoutKeys.length === 0, issuersWithoutKeys };
+	}
+
+	/** Refetch now, bypassing the cooldown: one issuer, or all when none is named. */
+	async refreshKeys(issuer?: string): Promise<RefreshReport[]> {
+		const stores = issuer === undefined ? [...this.stores.values()] : [this.stores.get(issuer)].filter(s => s !== undefined);
+		return Promise.all(stores.map(store => store.refreshNow()));
+	}
+}

@@ -1,0 +1,285 @@
+/**
+ * Environment -> validated, typed configuration of the verifier.
+ *
+ * Every variable, its default and its meaning live in CONFIG_VARIABLES (the README's
+ * configuration table is checked against it), and every bad value becomes one ConfigError
+ * naming the variable and the fix, so the process can stop with one clear line.
+ */
+import { isSupportedAlgorithm, SUPPORTED_ALGORITHMS, type JwsAlgorithm } from "./algorithms";
+
+export interface IssuerConfig {
+	/** Exact value the token's `iss` must equal. */
+	readonly issuer: string;
+	/** Key set URL from configuration; when null it is discovered. */
+	readonly jwksUri: string | null;
+}
+
+export interface JwksOptions {
+	readonly cacheMaxAge: number;
+	readonly cooldown: number;
+	readonly timeout: number;
+	readonly staleMaxAge: number;
+}
+
+export interface AuthConfig {
+	readonly port: number;
+	readonly issuers: readonly IssuerConfig[];
+	/** Set when no JWT_ISSUER is configured: the embedded development issuer's URL. */
+	readonly devIssuerUrl: string | null;
+	readonly audience: readonly string[] | null;
+	readonly algorithms: readonly JwsAlgorithm[];
+	/** Seconds. */
+	readonly clockTolerance: number;
+	/** Seconds, or null when token age is not limited. */
+	readonly maxTokenAge: number | null;
+	/** Normalised expected `typ` (lower case, no `application/`), or null. */
+	readonly type: string | null;
+	readonly jwks: JwksOptions;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+	constructor(
+		readonly variable: string,
+		detail: string
+	) {
+		super(`${variable}: ${detail}`);
+		this.name = "ConfigError";
+	}
+}
+
+export interface ConfigVariable {
+	readonly name: string;
+	/** As documented; "none" when unset means "off". */
+	readonly default: string;
+	readonly meaning: string;
+}
+
+/** The one place defaults are written down. */
+export const DEFAULTS = {
+	PORT: 3000,
+	JWT_ALGORITHMS: "RS256,EdDSA",
+	JWT_CLOCK_TOLERANCE: 5,
+	JWKS_CACHE_MAX_AGE: 600_000,
+	JWKS_COOLDOWN: 30_000,
+	JWKS_TIMEOUT: 5_000,
+	JWKS_STALE_MAX_AGE: 86_400_000,
+	METRICS_PORT: 3030,
+	DEV_ISSUER_PATH: "/__dev/issuer"
+} as const;
+
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
+	{ name: "PORT", default: String(DEFAULTS.PORT), meaning: "HTTP port of the gateway" },
+	{
+		name: "JWT_ISSUER",
+		default: "none",
+		meaning:
+			"trusted issuer URL; `iss` must equal it exactly. A comma-separated list trusts several issuers, each with its own keys. Unset: the embedded development issuer (refused when `NODE_ENV=production`)."
+	},
+	{
+		name: "JWKS_URI",
+		default: "discovered",
+		meaning:
+			"only with a single issuer. Default: `${issuer}/.well-known/openid-configuration` -> `jwks_uri`; on 404, `${issuer}/.well-known/jwks.json`"
+	},
+	{
+		name: "JWT_AUDIENCE",
+		default: "none",
+		meaning: "comma-separated; when set, `aud` (string or array) must contain one of them"
+	},
+	{
+		name: "JWT_ALGORITHMS",
+		default: DEFAULTS.JWT_ALGORITHMS,
+		meaning: `comma-separated allow-list of ${SUPPORTED_ALGORITHMS.join(", ")}; \`none\` and HS* stop the process`
+	},
+	{
+		name: "JWT_CLOCK_TOLERANCE",
+		default: String(DEFAULTS.JWT_CLOCK_TOLERANCE),
+		meaning: "seconds of leeway for `exp`, `nbf`, `iat`"
+	},
+	{
+		name: "JWT_MAX_TOKEN_AGE",
+		default: "none",
+		meaning: "seconds; when set, `iat` is required and must be younger"
+	},
+	{
+		name: "JWT_TYPE",
+		default: "none",
+		meaning: "when set (e.g. `at+jwt`), the header `typ` must match it (case-insensitive, `application/` optional)"
+	},
+	{
+		name: "JWKS_CACHE_MAX_AGE",
+		default: String(DEFAULTS.JWKS_CACHE_MAX_AGE),
+		meaning: "ms a fetched key set is fresh (refreshed in the background before that)"
+	},
+	{
+		name: "JWKS_COOLDOWN",
+		default: String(DEFAULTS.JWKS_COOLDOWN),
+		meaning: "ms: least time between two fetches caused by unknown `kid`s"
+	},
+	{
+		name: "JWKS_TIMEOUT",
+		default: String(DEFAULTS.JWKS_TIMEOUT),
+		meaning: "ms: a key-set fetch (connect to last byte) that takes longer has failed"
+	},
+	{
+		name: "JWKS_STALE_MAX_AGE",
+		default: String(DEFAULTS.JWKS_STALE_MAX_AGE),
+		meaning: "ms: while the issuer is unreachable, keys keep verifying this long after their last good fetch"
+	},
+	{
+		name: "METRICS_PORT",
+		default: String(DEFAULTS.METRICS_PORT),
+		meaning: "Prometheus `/metrics` port; `METRICS=false` turns metrics off"
+	},
+	{
+		name: "DEV_ISSUER_URL",
+		default: `http://127.0.0.1:$PORT${DEFAULTS.DEV_ISSUER_PATH}`,
+		meaning: "development issuer only: the issuer URL its tokens carry and the gateway fetches keys from"
+	}
+];
+
+function blank(value: string | undefined): boolean {
+	return value === undefined || value.trim() === "";
+}
+
+function list(value: string): string[] {
+	return value
+		.split(",")
+		.map(item => item.trim())
+		.filter(item => item !== "");
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+	const raw = env[name];
+	if (blank(raw)) return fallback;
+	const text = (raw as string).trim();
+	if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+		throw new ConfigError(name, `"${text}" is not a whole number from ${min} to ${max}; unset it to use the default ${fallback}`);
+	}
+	return Number(text);
+}
+
+function optionalInteger(env: Env, name: string, min: number): number | null {
+	return blank(env[name]) ? null : integer(env, name, 0, min);
+}
+
+function httpUrl(name: string, value: string): string {
+	let url: URL;
+	try {
+		url = new URL(value);
+	} catch {
+		throw new ConfigError(name, `"${value}" is not a URL; use an absolute http(s) URL such as https://auth.example.com/`);
+	}
+	if (url.protocol !== "https:" && url.protocol !== "http:") {
+		throw new ConfigError(name, `"${value}" must use http or https`);
+	}
+	if (url.username || url.password || url.hash) {
+		throw new ConfigError(name, `"${value}" must not contain credentials or a fragment`);
+	}
+	return value;
+}
+
+function algorithms(env: Env): JwsAlgorithm[] {
+	const raw = blank(env.JWT_ALGORITHMS) ? DEFAULTS.JWT_ALGORITHMS : (env.JWT_ALGORITHMS as string);
+	const names = list(raw);
+	if (names.length === 0) throw new ConfigError("JWT_ALGORITHMS", `is empty; list asymmetric algorithms such as ${DEFAULTS.JWT_ALGORITHMS}`);
+	return names.map(name => {
+		if (/^none$/i.test(name)) throw new ConfigError("JWT_ALGORITHMS", `"${name}" would accept unsigned tokens; remove it`);
+		if (/^HS/i.test(name)) {
+			throw new ConfigError("JWT_ALGORITHMS", `"${name}" is symmetric (a shared secret); only ${SUPPORTED_ALGORITHMS.join(", ")} are allowed`);
+		}
+		if (!isSupportedAlgorithm(name)) {
+			throw new ConfigError("JWT_ALGORITHMS", `"${name}" is not supported; choose from ${SUPPORTED_ALGORITHMS.join(", ")}`);
+		}
+		return name;
+	});
+}
+
+/** `at+jwt`, `AT+JWT` and `application/at+jwt` are the same type (RFC 9068 §4, RFC 7515 §4.1.9). */
+export function normaliseType(value: string): string {
+	return value.trim().toLowerCase().replace(/^application\//, "");
+}
+
+function issuers(env: Env, devIssuerUrl: string | null): IssuerConfig[] {
+	if (devIssuerUrl !== null) return [{ issuer: devIssuerUrl, jwksUri: null }];
+	const names = list(env.JWT_ISSUER as string).map(issuer => httpUrl("JWT_ISSUER", issuer));
+	if (new Set(names).size !== names.length) throw new ConfigError("JWT_ISSUER", "lists an issuer twice; list each once");
+	const jwksUri = blank(env.JWKS_URI) ? null : httpUrl("JWKS_URI", (env.JWKS_URI as string).trim());
+	if (jwksUri !== null && names.length > 1) {
+		throw new ConfigError("JWKS_URI", "can only be set with a single JWT_ISSUER; with several issuers each key set is discovered");
+	}
+	return names.map(issuer => ({ issuer, jwksUri }));
+}
+
+export function parseAuthConfig(env: Env): AuthConfig {
+	const port = integer(env, "PORT", DEFAULTS.PORT, 0, 65535);
+	const production = env.NODE_ENV === "production";
+	if (blank(env.JWT_ISSUER) && production) {
+		throw new ConfigError("JWT_ISSUER", "is required when NODE_ENV=production; set it to your issuer's URL (the development issuer never runs in production)");
+	}
+	if (!blank(env.JWT_ISSUER) && list(env.JWT_ISSUER as string).length === 0) {
+		throw new ConfigError("JWT_ISSUER", "names no issuer; set it to your issuer's URL");
+	}
+	const devIssuerUrl = blank(env.JWT_ISSUER)
+		? blank(env.DEV_ISSUER_URL)
+			? `http://127.0.0.1:${port}${DEFAULTS.DEV_ISSUER_PATH}`
+			: httpUrl("DEV_ISSUER_URL", (env.DEV_ISSUER_URL as string).trim())
+		: null;
+	if (devIssuerUrl !== null && !blank(env.JWKS_URI)) {
+		throw new ConfigError("JWKS_URI", "only applies with JWT_ISSUER; set JWT_ISSUER too, or unset JWKS_URI");
+	}
+
+	const audience = blank(env.JWT_AUDIENCE) ? null : list(env.JWT_AUDIENCE as string);
+	if (audience !== null && audience.length === 0) throw new ConfigError("JWT_AUDIENCE", "names no audience; unset it or list one");
+
+	const jwks: JwksOptions = {
+		cacheMaxAge: integer(env, "JWKS_CACHE_MAX_AGE", DEFAULTS.JWKS_CACHE_MAX_AGE, 1000),
+		cooldown: integer(env, "JWKS_COOLDOWN", DEFAULTS.JWKS_COOLDOWN, 0),
+		timeout: integer(env, "JWKS_TIMEOUT", DEFAULTS.JWKS_TIMEOUT, 1, 300_000),
+		staleMaxAge: integer(env, "JWKS_STALE_MAX_AGE", DEFAULTS.JWKS_STALE_MAX_AGE, 0)
+	};
+	if (jwks.staleMaxAge < jwks.cacheMaxAge) {
+		throw new ConfigError("JWKS_STALE_MAX_AGE", `(${jwks.staleMaxAge} ms) is shorter than JWKS_CACHE_MAX_AGE (${jwks.cacheMaxAge} ms); make it at least as long`);
+	}
+
+	return {
+		port,
+		issuers: issuers(env, devIssuerUrl),
+		devIssuerUrl,
+		audience,
+		algorithms: algorithms(env),
+		clockTolerance: integer(env, "JWT_CLOCK_TOLERANCE", DEFAULTS.JWT_CLOCK_TOLERANCE, 0, 3600),
+		maxTokenAge: optionalInteger(env, "JWT_MAX_TOKEN_AGE", 1),
+		type: blank(env.JWT_TYPE) ? null : normaliseType(env.JWT_TYPE as string),
+		jwks
+	};
+}
+
+/** METRICS_PORT, for moleculer.config.ts (metrics are the broker's, not the verifier's). */
+export function parseMetricsPort(env: Env): number {
+	return integer(env, "METRICS_PORT", DEFAULTS.METRICS_PORT, 0, 65535);
+}
+
+/**
+ * Runs a parse of this process's environment; on a bad value prints one line naming the
+ * variable and exits non-zero: a gateway with a half-understood security config must not serve.
+ */
+export function orExit<T>(parse: (env: Env) => T): T {
+	try {
+		return parse(process.env);
+	} catch (err) {
+		if (!(err instanceof ConfigError)) throw err;
+		process.stderr.write(`Configuration error: ${err.message}\n`);
+		process.exit(1);
+	}
+}
+
+let fromProcess: AuthConfig | undefined;
+
+/** This process's configuration, parsed once (api and dev-issuer both read it). */
+export function processAuthConfig(): AuthConfig {
+	fromProcess ??= orExit(parseAuthConfig);
+	return fromProcess;
+}

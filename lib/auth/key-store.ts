@@ -1,0 +1,208 @@
+/**
+ * The keys of one issuer over time: discovery, background refresh before the set goes stale,
+ * one refetch per cooldown for unknown kids, one fetch in flight at a time, stale-if-error
+ * within a bound, and readiness. It never knows about HTTP requests or Moleculer.
+ */
+import type { JwsAlgorithm } from "./algorithms";
+import type { IssuerConfig, JwksOptions } from "./config";
+import { discoverJwksUri } from "./discovery";
+import { buildKeySet, fetchKeys, pickKey, type KeySet, type VerificationKey } from "./key-set";
+import { reject, type Rejection } from "./reasons";
+
+export type FetchCause = "startup" | "refresh" | "retry" | "unknown_kid" | "manual";
+
+export interface KeyStoreEvents {
+	/** Every fetch attempt, with its outcome. */
+	fetched?(issuer: string, cause: FetchCause, ok: boolean, error?: string): void;
+	/** A key was used after its set's max age, while no fresh set could be had. */
+	staleKeyUsed?(issuer: string): void;
+	/** A key set replaced the previous one; keys in `removed` must no longer verify anything. */
+	keySetChanged?(issuer: string, generation: number, removed: readonly string[]): void;
+	warning?(issuer: string, message: string): void;
+}
+
+export interface KeyStoreOptions extends JwksOptions {
+	readonly algorithms: readonly JwsAlgorithm[];
+	readonly now?: () => number;
+	readonly events?: KeyStoreEvents;
+}
+
+export type KeyLookup = { readonly ok: true; readonly key: VerificationKey; readonly generation: number } | Rejection;
+
+export interface RefreshReport {
+	readonly issuer: string;
+	readonly ok: boolean;
+	readonly error?: string;
+	readonly kids: readonly string[];
+	readonly added: readonly string[];
+	readonly removed: readonly string[];
+}
+
+const FIRST_RETRY_MS = 500;
+const MAX_RETRY_MS = 30_000;
+
+function kidsOf(set: KeySet | null): string[] {
+	return set ? set.keys.map(key => key.kid ?? "(no kid)") : [];
+}
+
+export class IssuerKeyStore {
+	readonly issuer: string;
+	private jwksUri: string | null;
+	private keySet: KeySet | null = null;
+	private generation = 0;
+	private lastAttemptAt = Number.NEGATIVE_INFINITY;
+	private nextRetryAt = 0;
+	private failures = 0;
+	private lastError: string | null = null;
+	private inflight: Promise<boolean> | null = null;
+	private timer: NodeJS.Timeout | null = null;
+	private stopped = false;
+	private readonly now: () => number;
+	private readonly events: KeyStoreEvents;
+
+	constructor(
+		config: IssuerConfig,
+		private readonly options: KeyStoreOptions
+	) {
+		this.issuer = config.issuer;
+		this.jwksUri = config.jwksUri;
+		this.now = options.now ?? Date.now;
+		this.events = options.events ?? {};
+	}
+
+	/** First fetch in the background: a down issuer must neither block nor crash the start. */
+	start(): void {
+		this.stopped = false;
+		void this.refresh("startup");
+	}
+
+	stop(): void {
+		this.stopped = true;
+		if (this.timer) clearTimeout(this.timer);
+		this.timer = null;
+	}
+
+	/** Keys that may verify now: fresh, or stale within JWKS_STALE_MAX_AGE. */
+	hasUsableKeys(): boolean {
+		return this.usableSet() !== null;
+	}
+
+	get lastFetchError(): string | null {
+		return this.lastError;
+	}
+
+	/** Seconds a client should wait before trying again when no key can be had. */
+	retryAfterSeconds(): number {
+		return Math.max(1, Math.ceil((this.nextRetryAt - this.now()) / 1000));
+	}
+
+	async lookup(kid: string | undefined, alg: JwsAlgorithm): Promise<KeyLookup> {
+		let set = this.usableSet();
+		if (set === null) {
+			// Only share a fetch already under way: retries are paced by the backoff timer.
+			if (this.inflight) await this.inflight;
+			set = this.usableSet();
+			if (set === null) return this.unavailable();
+		}
+		let pick = pickKey(set, kid, alg);
+		if (!pick.ok && pick.reason === "unknown_key") {
+			const cooled = this.now() - this.lastAttemptAt >= this.options.cooldown;
+			if (!this.inflight && !cooled) return pick;
+			if (!(await this.refresh("unknown_kid"))) return this.unavailable();
+			set = this.usableSet();
+			if (set === null) return this.unavailable();
+			pick = pickKey(set, kid, alg);
+		}
+		if (!pick.ok) return pick;
+		if (this.now() - set.fetchedAt > this.options.cacheMaxAge) this.events.staleKeyUsed?.(this.issuer);
+		return { ok: true, key: pick.key, generation: set.generation };
+	}
+
+	/** Fetch now, whatever the cooldown (a compromised key must go at once). */
+	async refreshNow(): Promise<RefreshReport> {
+		const before = kidsOf(this.keySet);
+		if (this.inflight) await this.inflight;
+		const ok = await this.refresh("manual");
+		const after = kidsOf(this.keySet);
+		return {
+			issuer: this.issuer,
+			ok,
+			...(ok ? {} : { error: this.lastError ?? "unknown error" }),
+			kids: after,
+			added: after.filter(kid => !before.includes(kid)),
+			removed: before.filter(kid => !after.includes(kid))
+		};
+	}
+
+	private usableSet(): KeySet | null {
+		const set = this.keySet;
+		return set && this.now() - set.fetchedAt <= this.options.staleMaxAge ? set : null;
+	}
+
+	private unavailable(): Rejection {
+		return { ...reject("jwks_unavailable"), retryAfter: this.retryAfterSeconds() };
+	}
+
+	/** Single flight: concurrent callers share the one fetch under way. Resolves to success. */
+	private refresh(cause: FetchCause): Promise<boolean> {
+		if (this.inflight) return this.inflight;
+		this.lastAttemptAt = this.now();
+		this.inflight = this.fetchOnce().then(
+			set => {
+				this.apply(set);
+				this.events.fetched?.(this.issuer, cause, true);
+				return true;
+			},
+			(err: Error) => {
+				this.failed(err.message);
+				this.events.fetched?.(this.issuer, cause, false, err.message);
+				return false;
+			}
+		);
+		void this.inflight.finally(() => {
+			this.inflight = null;
+		});
+		return this.inflight;
+	}
+
+	private async fetchOnce(): Promise<KeySet> {
+		// One deadline for discovery and key set together: a request waiting on this fetch
+		// waits at most JWKS_TIMEOUT.
+		const signal = AbortSignal.timeout(this.options.timeout);
+		if (this.jwksUri === null) this.jwksUri = await discoverJwksUri(this.issuer, signal);
+		const { keys, warnings } = await fetchKeys(this.jwksUri, signal, this.options.algorithms);
+		for (const warning of warnings) this.events.warning?.(this.issuer, warning);
+		return buildKeySet(keys, this.now(), this.generation + 1);
+	}
+
+	private apply(set: KeySet): void {
+		const kept = new Set(kidsOf(set));
+		const removed = kidsOf(this.keySet).filter(kid => !kept.has(kid));
+		this.keySet = set;
+		this.generation = set.generation;
+		this.failures = 0;
+		this.lastError = null;
+		this.nextRetryAt = 0;
+		this.events.keySetChanged?.(this.issuer, set.generation, removed);
+		// Refresh well before the set goes stale, with jitter so replicas don't fetch in step.
+		this.schedule("refresh", this.options.cacheMaxAge * (0.75 + Math.random() * 0.1));
+	}
+
+	private failed(message: string): void {
+		this.failures += 1;
+		this.lastError = message;
+		const delay = Math.min(FIRST_RETRY_MS * 2 ** (this.failures - 1), MAX_RETRY_MS);
+		this.nextRetryAt = this.now() + delay;
+		this.schedule("retry", delay);
+	}
+
+	private schedule(cause: FetchCause, delay: number): void {
+		if (this.stopped) return;
+		if (this.timer) clearTimeout(this.timer);
+		this.timer = setTimeout(() => {
+			this.timer = null;
+			void this.refresh(cause);
+		}, delay);
+		this.timer.unref();
+	}
+}

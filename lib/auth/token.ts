@@ -1,0 +1,81 @@
+/**
+ * Compact JWS -> header, payload, signing input and signature bytes, or a Rejection.
+ * Total: any string in, never a throw. Nothing here is trusted until the signature is checked.
+ */
+import { reject, type Rejection } from "./reasons";
+
+export const MAX_TOKEN_LENGTH = 8 * 1024;
+const MAX_KID_LENGTH = 256;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/** Header members that would let the token pick its own key or change how it is processed. */
+const REFUSED_HEADERS = ["crit", "b64", "zip", "jwk", "jku", "x5u", "x5c"] as const;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+export type JsonObject = Record<string, unknown>;
+
+export interface JwsHeader extends JsonObject {
+	readonly alg: string;
+	readonly kid?: string;
+	readonly typ?: string;
+}
+
+export interface ParsedToken {
+	readonly ok: true;
+	readonly header: JwsHeader;
+	readonly payload: JsonObject;
+	/** `base64url(header) "." base64url(payload)`, exactly as received. */
+	readonly signingInput: string;
+	readonly signature: Buffer;
+}
+
+function isObject(value: unknown): value is JsonObject {
+	return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function decodeJson(segment: string): JsonObject | null {
+	try {
+		const value: unknown = JSON.parse(utf8.decode(Buffer.from(segment, "base64url")));
+		return isObject(value) ? value : null;
+	} catch {
+		return null;
+	}
+}
+
+/**
+ * Base64url has spare bits in its last character; Buffer ignores them, so `...A` and `...B`
+ * can decode to the same signature. Only the canonical spelling of a signature is accepted,
+ * so a changed character can never still verify.
+ */
+function canonicalBytes(segment: string): Buffer | null {
+	const bytes = Buffer.from(segment, "base64url");
+	return bytes.toString("base64url") === segment ? bytes : null;
+}
+
+export function parseToken(token: string): ParsedToken | Rejection {
+	if (token.length > MAX_TOKEN_LENGTH) return reject("token_too_large");
+	const parts = token.split(".");
+	if (parts.length !== 3) return reject("malformed", "The token must have exactly three parts");
+	const [head, body, sig] = parts as [string, string, string];
+	if (!BASE64URL.test(head) || !BASE64URL.test(body) || !BASE64URL.test(sig)) {
+		return reject("malformed", "Every part of the token must be non-empty base64url");
+	}
+	const signature = canonicalBytes(sig);
+	if (signature === null) return reject("malformed", "The signature is not canonical base64url");
+
+	const header = decodeJson(head);
+	if (header === null) return reject("malformed", "The token header is not a JSON object");
+	if (typeof header.alg !== "string") return reject("malformed", "The token header has no alg");
+	for (const name of REFUSED_HEADERS) {
+		if (name in header) return reject("unsupported_header");
+	}
+	if (header.kid !== undefined && (typeof header.kid !== "string" || header.kid.length === 0 || header.kid.length > MAX_KID_LENGTH)) {
+		return reject("malformed", "The token's kid must be a short string");
+	}
+	if (header.typ !== undefined && typeof header.typ !== "string") {
+		return reject("malformed", "The token's typ must be a string");
+	}
+	const payload = decodeJson(body);
+	if (payload === null) return reject("malformed", "The token payload is not a JSON object");
+
+	return { ok: true, header: header as JwsHeader, payload, signingInput: `${head}.${body}`, signature };
+}

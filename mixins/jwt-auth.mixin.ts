@@ -1,0 +1,135 @@
+/**
+ * Gives a moleculer-web gateway its `authorize` hook, and the broker-only `verify` and
+ * `refreshKeys` actions. A thin adapter: policy lives in lib/auth, and every status, header
+ * and body comes from the reason table.
+ */
+import type { Context, Service, ServiceSchema } from "moleculer";
+import ApiGateway from "moleculer-web";
+import type { IncomingRequest } from "moleculer-web";
+import { Authenticator } from "../lib/auth/authenticator";
+import { bearerToken } from "../lib/auth/bearer";
+import type { AuthConfig } from "../lib/auth/config";
+import { challengeFor, reject, REASONS, type Rejection } from "../lib/auth/reasons";
+import { requirementOf } from "../lib/auth/requirement";
+import { missingScopes } from "../lib/auth/scopes";
+import type { Verdict } from "../lib/auth/verifier";
+
+const { UnAuthorizedError, ForbiddenError, ServiceUnavailableError } = ApiGateway.Errors;
+
+export interface GatewayMeta {
+	user?: Record<string, unknown> | null;
+	$responseHeaders?: Record<string, string>;
+}
+
+export interface JwtAuthMethods {
+	authorize(ctx: Context<unknown, GatewayMeta>, route: unknown, req: IncomingRequest): Promise<void>;
+	verifyToken(token: string): Promise<Verdict>;
+	rejectionError(ctx: Context<unknown, GatewayMeta>, rejection: Rejection): Error;
+}
+
+export interface JwtAuthVars {
+	authenticator: Authenticator;
+}
+
+type JwtAuthThis = Service & JwtAuthMethods & JwtAuthVars;
+
+/** The error class for each status of the reason table; its body keeps moleculer-web's shape. */
+function errorFor(rejection: Rejection): Error {
+	const spec = REASONS[rejection.reason];
+	const data = { reason: rejection.reason, ...(rejection.requiredScopes ? { scope: rejection.requiredScopes.join(" ") } : {}) };
+	if (spec.status === 403) return new ForbiddenError(spec.type, data);
+	if (spec.status === 503) return new ServiceUnavailableError(spec.type, data);
+	return new UnAuthorizedError(spec.type, data);
+}
+
+export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
+	const mixin: Partial<ServiceSchema<object, JwtAuthMethods, JwtAuthVars, JwtAuthThis>> = {
+		actions: {
+			/** Broker-only (never aliased): claims of a valid token, or the typed reason it fails. */
+			verify: {
+				visibility: "public",
+				params: { token: { type: "string", max: 65536 } },
+				async handler(this: JwtAuthThis, ctx: Context<{ token: string }>) {
+					const verdict = await this.verifyToken(ctx.params.token);
+					if (verdict.ok) return { valid: true, issuer: verdict.issuer, alg: verdict.alg, kid: verdict.kid, claims: verdict.claims };
+					const spec = REASONS[verdict.reason];
+					return { valid: false, reason: verdict.reason, status: spec.status, type: spec.type, description: verdict.detail ?? spec.description };
+				}
+			},
+			/** Broker-only: refetch key sets now, bypassing the cooldown, and report what changed. */
+			refreshKeys: {
+				visibility: "public",
+				params: { issuer: { type: "string", optional: true } },
+				async handler(this: JwtAuthThis, ctx: Context<{ issuer?: string }>) {
+					const reports = await this.authenticator.refreshKeys(ctx.params.issuer);
+					for (const report of reports) {
+						this.logger.info(`Key set of ${report.issuer} refreshed on request: ${report.ok ? `added [${report.added}], removed [${report.removed}]` : `failed: ${report.error}`}`);
+					}
+					return reports;
+				}
+			}
+		},
+
+		methods: {
+			async authorize(this: JwtAuthThis, ctx, _route, req) {
+				const requirement = requirementOf(req.$action?.auth);
+				if (requirement.kind === "public") return;
+				const token = bearerToken(req.headers.authorization);
+				if (token === null) {
+					if (requirement.kind === "optional") {
+						ctx.meta.user = null;
+						return;
+					}
+					throw this.rejectionError(ctx, reject("no_token"));
+				}
+				const verdict = await this.verifyToken(token);
+				if (!verdict.ok) throw this.rejectionError(ctx, verdict);
+				if (requirement.kind === "required" && missingScopes(verdict.claims, requirement.scopes).length > 0) {
+					throw this.rejectionError(ctx, { ...reject("insufficient_scope"), requiredScopes: requirement.scopes });
+				}
+				ctx.meta.user = verdict.claims;
+			},
+
+			/** Total: whatever goes wrong inside, the caller gets a verdict, never a 500. */
+			async verifyToken(this: JwtAuthThis, token: string): Promise<Verdict> {
+				try {
+					return await this.authenticator.verify(token);
+				} catch (err) {
+					this.logger.error(`Token verification failed unexpectedly: ${(err as Error).message}`);
+					return reject("malformed");
+				}
+			},
+
+			rejectionError(this: JwtAuthThis, ctx, rejection) {
+				const headers: Record<string, string> = { ...ctx.meta.$responseHeaders };
+				const challenge = challengeFor(rejection);
+				if (challenge !== null) headers["WWW-Authenticate"] = challenge;
+				if (rejection.retryAfter !== undefined) headers["Retry-After"] = String(rejection.retryAfter);
+				ctx.meta.$responseHeaders = headers;
+				this.logger.debug(`Request rejected: ${rejection.reason}`);
+				return errorFor(rejection);
+			}
+		},
+
+		created(this: JwtAuthThis) {
+			this.authenticator = new Authenticator(config, {
+				events: {
+					fetched: (issuer, cause, ok, error) => {
+						if (ok) this.logger.info(`Fetched the key set of ${issuer} (${cause})`);
+						else this.logger.warn(`Could not fetch the key set of ${issuer} (${cause}): ${error}`);
+					},
+					warning: (issuer, message) => this.logger.warn(`Key set of ${issuer}: ${message}`)
+				}
+			});
+		},
+
+		started(this: JwtAuthThis) {
+			this.authenticator.start();
+		},
+
+		stopped(this: JwtAuthThis) {
+			this.authenticator.stop();
+		}
+	};
+	return mixin as Partial<ServiceSchema>;
+}

@@ -1,0 +1,60 @@
+/**
+ * Broker options. moleculer-runner overrides any of them from the environment: TRANSPORTER,
+ * NAMESPACE, NODEID, LOGLEVEL, REQUESTTIMEOUT, METRICS=false, MOL_<PATH>__<TO>__<KEY>, ...
+ * The verifier's own variables (JWT_*, JWKS_*) are parsed by lib/auth/config.ts.
+ */
+import type { BrokerOptions } from "moleculer";
+import { orExit, parseMetricsPort } from "./lib/auth/config";
+
+const production = process.env.NODE_ENV === "production";
+
+const brokerConfig: BrokerOptions = {
+	namespace: "",
+	nodeID: null,
+	metadata: {},
+
+	logger: {
+		type: "Console",
+		options: {
+			// One JSON object per line for log shippers in production; readable lines otherwise.
+			formatter: production ? "json" : "short",
+			colors: !production,
+			moduleColors: false,
+			autoPadding: false
+		}
+	},
+	logLevel: "info",
+
+	// No transporter: one local node. TRANSPORTER=nats://host:4222 splits api and protected.
+	transporter: null,
+	serializer: "JSON",
+
+	requestTimeout: 10_000,
+	// Only retryable errors (a node vanishing mid-call) are retried, on another node.
+	retryPolicy: { enabled: true, retries: 3, delay: 100, maxDelay: 1000, factor: 2, check: err => !!(err as { retryable?: boolean }).retryable },
+	maxCallLevel: 100,
+	heartbeatInterval: 5,
+	heartbeatTimeout: 15,
+	contextParamsCloning: false,
+	// In-flight requests finish before a node leaves on SIGTERM.
+	tracking: { enabled: true, shutdownTimeout: 10_000 },
+	disableBalancer: false,
+	registry: { strategy: "RoundRobin", preferLocal: true },
+	circuitBreaker: { enabled: false },
+	bulkhead: { enabled: false },
+	validator: true,
+
+	metrics: {
+		enabled: true,
+		reporter: { type: "Prometheus", options: { port: orExit(parseMetricsPort), path: "/metrics" } }
+	},
+	tracing: { enabled: false, exporter: { type: "Console", options: { width: 100, colors: !production } } },
+
+	internalServices: true,
+	internalMiddlewares: true,
+	hotReload: false,
+	middlewares: [],
+	replOptions: { delimiter: "mol $" }
+};
+
+export default brokerConfig;

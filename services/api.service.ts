@@ -1,0 +1,83 @@
+/**
+ * The HTTP gateway: moleculer-web with explicit routes only (never `mappingPolicy: "all"`),
+ * health routes for orchestrators, and the JWT mixin as the `authorize` hook of `/api`.
+ */
+import type { ServiceSchema } from "moleculer";
+import ApiGateway from "moleculer-web";
+import type { ApiSettingsSchema, GatewayResponse, IncomingRequest } from "moleculer-web";
+import type { Authenticator } from "../lib/auth/authenticator";
+import { processAuthConfig, type AuthConfig } from "../lib/auth/config";
+import { jwtAuthMixin } from "../mixins/jwt-auth.mixin";
+
+interface ApiThis {
+	authenticator: Authenticator;
+}
+
+function sendJson(res: GatewayResponse, status: number, body: object): void {
+	const payload = JSON.stringify(body);
+	res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
+	res.end(payload);
+}
+
+/** Health answers carry status only: no node ids, services or actions. */
+const healthRoute = {
+	path: "/health",
+	authorization: false,
+	bodyParsers: false,
+	mappingPolicy: "restrict" as const,
+	aliases: {
+		"GET /live"(_req: IncomingRequest, res: GatewayResponse) {
+			sendJson(res, 200, { status: "ok" });
+		},
+		"GET /ready"(this: ApiThis, _req: IncomingRequest, res: GatewayResponse) {
+			const { ready, issuersWithoutKeys } = this.authenticator.readiness();
+			if (ready) sendJson(res, 200, { status: "ready" });
+			else sendJson(res, 503, { status: "not_ready", issuersWithoutKeys });
+		}
+	}
+};
+
+const apiRoute = {
+	path: "/api",
+	authorization: true,
+	mappingPolicy: "restrict" as const,
+	bodyParsers: { json: { strict: true, limit: "64kb" } },
+	aliases: {
+		"GET /protected": "protected.get"
+	}
+};
+
+/** The development issuer's discovery document and key set, under the gateway's own port. */
+function devIssuerRoute(issuerUrl: string) {
+	return {
+		path: new URL(issuerUrl).pathname,
+		authorization: false,
+		bodyParsers: false,
+		mappingPolicy: "restrict" as const,
+		aliases: {
+			"GET /.well-known/openid-configuration": "dev-issuer.discovery",
+			"GET /.well-known/jwks.json": "dev-issuer.jwks"
+		}
+	};
+}
+
+export function createApiService(config: AuthConfig): ServiceSchema {
+	const schema: ServiceSchema<ApiSettingsSchema> = {
+		name: "api",
+		// Lifecycle handlers run in reverse mixin order: the gateway listens before the first key fetch.
+		mixins: [jwtAuthMixin(config), ApiGateway],
+		settings: {
+			port: config.port,
+			// Per-request info logs cost throughput and add nothing the metrics don't count.
+			logRequest: null,
+			logResponse: null,
+			routes: [healthRoute, apiRoute, ...(config.devIssuerUrl === null ? [] : [devIssuerRoute(config.devIssuerUrl)])]
+		}
+	};
+	return schema as ServiceSchema;
+}
+
+/** moleculer-runner calls this; configuration errors stop the process with one line. */
+export default function apiService(): ServiceSchema {
+	return createApiService(processAuthConfig());
+}

@@ -1,0 +1,9 @@
+import "moleculer";
+import type { ActionAuth } from "../lib/auth/requirement";
+
+declare module "moleculer" {
+	interface ActionSchema {
+		/** What the gateway requires of the caller before this action runs (see CONTRACT.md). */
+		auth?: ActionAuth;
+	}
+}
