@@ -1,0 +1,57 @@
+import { checkClaims, type ClaimRules } from "../../lib/auth/claims";
+
+const NOW = 1_800_000_000;
+const rules: ClaimRules = { audience: null, clockTolerance: 5, maxTokenAge: null, type: null };
+const header = { alg: "RS256" };
+
+function reasonOf(payload: Record<string, unknown>, overrides: Partial<ClaimRules> = {}, head: Record<string, unknown> = header): string {
+	return checkClaims(head as { alg: string }, payload, { ...rules, ...overrides }, NOW)?.reason ?? "ok";
+}
+
+describe("checkClaims", () => {
+	it("accepts a current token", () => {
+		expect(reasonOf({ exp: NOW + 60, iat: NOW, nbf: NOW })).toBe("ok");
+	});
+
+	it.each([
+		["no exp", {}, "missing_claim"],
+		["exp as a string", { exp: String(NOW + 60) }, "invalid_claim"],
+		["exp infinite (1e400)", { exp: Number.POSITIVE_INFINITY }, "invalid_claim"],
+		["exp null", { exp: null }, "invalid_claim"],
+		["expired beyond the tolerance", { exp: NOW - 5 }, "expired"],
+		["nbf beyond the tolerance", { exp: NOW + 60, nbf: NOW + 6 }, "not_yet_valid"],
+		["nbf as a string", { exp: NOW + 60, nbf: "0" }, "invalid_claim"],
+		["iat in the future", { exp: NOW + 60, iat: NOW + 6 }, "issued_in_future"],
+		["iat an array", { exp: NOW + 60, iat: [NOW] }, "invalid_claim"],
+		["sub an array", { exp: NOW + 60, sub: ["a"] }, "invalid_claim"]
+	])("rejects %s", (_name, payload, reason) => {
+		expect(reasonOf(payload)).toBe(reason);
+	});
+
+	it("allows the clock tolerance on each time claim", () => {
+		expect(reasonOf({ exp: NOW - 4, nbf: NOW + 5, iat: NOW + 5 })).toBe("ok");
+	});
+
+	it("limits the token age when JWT_MAX_TOKEN_AGE is set", () => {
+		expect(reasonOf({ exp: NOW + 60 }, { maxTokenAge: 300 })).toBe("missing_claim");
+		expect(reasonOf({ exp: NOW + 60, iat: NOW - 306 }, { maxTokenAge: 300 })).toBe("too_old");
+		expect(reasonOf({ exp: NOW + 60, iat: NOW - 300 }, { maxTokenAge: 300 })).toBe("ok");
+	});
+
+	it("checks the audience as a string or an array", () => {
+		const audience = ["api://one", "api://two"];
+		expect(reasonOf({ exp: NOW + 60, aud: "api://two" }, { audience })).toBe("ok");
+		expect(reasonOf({ exp: NOW + 60, aud: ["x", "api://one"] }, { audience })).toBe("ok");
+		expect(reasonOf({ exp: NOW + 60, aud: "api://three" }, { audience })).toBe("audience_mismatch");
+		expect(reasonOf({ exp: NOW + 60, aud: [] }, { audience })).toBe("audience_mismatch");
+		expect(reasonOf({ exp: NOW + 60 }, { audience })).toBe("missing_claim");
+		expect(reasonOf({ exp: NOW + 60, aud: { one: 1 } }, { audience })).toBe("invalid_claim");
+		expect(reasonOf({ exp: NOW + 60, aud: ["api://one", 2] }, { audience })).toBe("invalid_claim");
+	});
+
+	it("checks typ case-insensitively with or without application/", () => {
+		expect(reasonOf({ exp: NOW + 60 }, { type: "at+jwt" }, { alg: "RS256", typ: "application/AT+JWT" })).toBe("ok");
+		expect(reasonOf({ exp: NOW + 60 }, { type: "at+jwt" }, { alg: "RS256", typ: "JWT" })).toBe("type_mismatch");
+		expect(reasonOf({ exp: NOW + 60 }, { type: "at+jwt" })).toBe("type_mismatch");
+	});
+});

@@ -1,0 +1,91 @@
+import { ConfigError, CONFIG_VARIABLES, DEFAULTS, parseAuthConfig, type Env } from "../../lib/auth/config";
+
+const ISSUER = "https://auth.example.com/";
+
+function failure(env: Env): ConfigError {
+	try {
+		parseAuthConfig(env);
+	} catch (err) {
+		if (err instanceof ConfigError) return err;
+		throw err;
+	}
+	throw new Error("expected a ConfigError");
+}
+
+describe("parseAuthConfig", () => {
+	it("applies the documented defaults", () => {
+		const config = parseAuthConfig({ JWT_ISSUER: ISSUER });
+		expect(config).toMatchObject({
+			port: 3000,
+			issuers: [{ issuer: ISSUER, jwksUri: null }],
+			devIssuerUrl: null,
+			audience: null,
+			algorithms: ["RS256", "EdDSA"],
+			clockTolerance: 5,
+			maxTokenAge: null,
+			type: null,
+			jwks: { cacheMaxAge: 600000, cooldown: 30000, timeout: 5000, staleMaxAge: 86400000 }
+		});
+	});
+
+	it("documents every default it applies", () => {
+		const documented = new Map(CONFIG_VARIABLES.map(v => [v.name, v.default]));
+		for (const [name, value] of Object.entries(DEFAULTS)) {
+			if (name === "DEV_ISSUER_PATH") continue;
+			expect(documented.get(name)).toBe(String(value));
+		}
+	});
+
+	it("uses the development issuer on the gateway's own port when no issuer is set", () => {
+		const config = parseAuthConfig({ PORT: "4100" });
+		expect(config.devIssuerUrl).toBe("http://127.0.0.1:4100/__dev/issuer");
+		expect(config.issuers).toEqual([{ issuer: "http://127.0.0.1:4100/__dev/issuer", jwksUri: null }]);
+	});
+
+	it("refuses to run without an issuer in production", () => {
+		expect(failure({ NODE_ENV: "production" }).variable).toBe("JWT_ISSUER");
+	});
+
+	it("trusts several issuers, each exactly as written (trailing slash kept)", () => {
+		const config = parseAuthConfig({ JWT_ISSUER: `${ISSUER}, https://other.example.com` });
+		expect(config.issuers.map(i => i.issuer)).toEqual([ISSUER, "https://other.example.com"]);
+	});
+
+	it.each([
+		[{ JWT_ISSUER: "not a url" }, "JWT_ISSUER"],
+		[{ JWT_ISSUER: "ftp://auth.example.com" }, "JWT_ISSUER"],
+		[{ JWT_ISSUER: ",," }, "JWT_ISSUER"],
+		[{ JWT_ISSUER: `${ISSUER},${ISSUER}` }, "JWT_ISSUER"],
+		[{ JWT_ISSUER: `${ISSUER},https://b.example.com`, JWKS_URI: "https://a.example.com/jwks" }, "JWKS_URI"],
+		[{ JWKS_URI: "https://a.example.com/jwks" }, "JWKS_URI"],
+		[{ JWT_ISSUER: ISSUER, JWT_ALGORITHMS: "none" }, "JWT_ALGORITHMS"],
+		[{ JWT_ISSUER: ISSUER, JWT_ALGORITHMS: "RS256,NONE" }, "JWT_ALGORITHMS"],
+		[{ JWT_ISSUER: ISSUER, JWT_ALGORITHMS: "HS256" }, "JWT_ALGORITHMS"],
+		[{ JWT_ISSUER: ISSUER, JWT_ALGORITHMS: "RS1024" }, "JWT_ALGORITHMS"],
+		[{ JWT_ISSUER: ISSUER, JWT_ALGORITHMS: "," }, "JWT_ALGORITHMS"],
+		[{ JWT_ISSUER: ISSUER, JWT_CLOCK_TOLERANCE: "5s" }, "JWT_CLOCK_TOLERANCE"],
+		[{ JWT_ISSUER: ISSUER, JWT_CLOCK_TOLERANCE: "-1" }, "JWT_CLOCK_TOLERANCE"],
+		[{ JWT_ISSUER: ISSUER, JWT_MAX_TOKEN_AGE: "1e3" }, "JWT_MAX_TOKEN_AGE"],
+		[{ JWT_ISSUER: ISSUER, JWKS_TIMEOUT: "abc" }, "JWKS_TIMEOUT"],
+		[{ JWT_ISSUER: ISSUER, JWKS_COOLDOWN: "1.5" }, "JWKS_COOLDOWN"],
+		[{ JWT_ISSUER: ISSUER, JWKS_CACHE_MAX_AGE: "10" }, "JWKS_CACHE_MAX_AGE"],
+		[{ JWT_ISSUER: ISSUER, JWKS_STALE_MAX_AGE: "1000" }, "JWKS_STALE_MAX_AGE"],
+		[{ JWT_ISSUER: ISSUER, PORT: "70000" }, "PORT"],
+		[{ JWT_ISSUER: ISSUER, JWT_AUDIENCE: " , " }, "JWT_AUDIENCE"]
+	])("stops on %j naming %s", (env, variable) => {
+		const error = failure(env);
+		expect(error.variable).toBe(variable);
+		expect(error.message.startsWith(`${variable}: `)).toBe(true);
+		expect(error.message).not.toContain("\n");
+	});
+
+	it("normalises JWT_TYPE as RFC 9068 compares it", () => {
+		expect(parseAuthConfig({ JWT_ISSUER: ISSUER, JWT_TYPE: "application/AT+JWT" }).type).toBe("at+jwt");
+	});
+
+	it("splits audiences and algorithms", () => {
+		const config = parseAuthConfig({ JWT_ISSUER: ISSUER, JWT_AUDIENCE: "a, b", JWT_ALGORITHMS: "ES256, PS256" });
+		expect(config.audience).toEqual(["a", "b"]);
+		expect(config.algorithms).toEqual(["ES256", "PS256"]);
+	});
+});
