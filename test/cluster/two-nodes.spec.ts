@@ -1,0 +1,104 @@
+/**
+ * `api` and `protected` on different nodes: the claims the gateway verified cross the
+ * transporter in ctx.meta.user. In-process brokers over TCP and the real NATS server, and
+ * the built output started as separate processes with SERVICES=api / SERVICES=protected.
+ */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { ServiceBroker, type BrokerOptions } from "moleculer";
+import { parseAuthConfig } from "../../lib/auth/config";
+import { createApiService } from "../../services/api.service";
+import ProtectedService from "../../services/protected.service";
+import { KeyServer } from "../support/key-server";
+import { bearer, freePort, get, waitFor } from "../support/gateway";
+import { NATS_URL, requireNats, uniqueNamespace } from "../support/nats";
+import { run, type Running } from "../support/process";
+
+jest.setTimeout(90_000);
+
+let issuer: KeyServer;
+
+beforeAll(async () => {
+	issuer = await new KeyServer().start();
+	issuer.addKey("EdDSA", "cluster-ed");
+});
+
+afterAll(async () => {
+	await issuer.stop();
+});
+
+async function tcpTransporter(): Promise<[BrokerOptions["transporter"], BrokerOptions["transporter"]]> {
+	const [gwPort, svcPort] = [await freePort(), await freePort()];
+	const urls = `127.0.0.1:${gwPort}/gw,127.0.0.1:${svcPort}/svc`;
+	return [
+		{ type: "TCP", options: { udpDiscovery: false, port: gwPort, urls } },
+		{ type: "TCP", options: { udpDiscovery: false, port: svcPort, urls } }
+	];
+}
+
+describe.each([
+	["TCP", tcpTransporter],
+	["NATS", async (): Promise<[BrokerOptions["transporter"], BrokerOptions["transporter"]]> => [NATS_URL, NATS_URL]]
+])("two brokers over %s", (name, transporters) => {
+	let gw: ServiceBroker | undefined;
+	let svc: ServiceBroker | undefined;
+	let url = "";
+
+	beforeAll(async () => {
+		if (name === "NATS" && !(await requireNats())) return;
+		const [gwTransporter, svcTransporter] = await transporters();
+		const namespace = uniqueNamespace(`two-nodes-${name}`);
+		gw = new ServiceBroker({ namespace, nodeID: "gw", transporter: gwTransporter, logger: false });
+		svc = new ServiceBroker({ namespace, nodeID: "svc", transporter: svcTransporter, logger: false });
+		const api = gw.createService(createApiService(parseAuthConfig({ PORT: "0", JWT_ISSUER: issuer.issuer })));
+		svc.createService(ProtectedService);
+		await Promise.all([gw.start(), svc.start()]);
+		await gw.waitForServices(["protected"], 15_000);
+		url = `http://127.0.0.1:${(api as unknown as { server: { address(): { port: number } } }).server.address().port}`;
+		await waitFor(async () => (await get(`${url}/health/ready`)).status === 200);
+	});
+
+	afterAll(async () => {
+		await Promise.all([gw?.stop(), svc?.stop()]);
+	});
+
+	it("serves GET /api/protected from the other node with the verified claims", async () => {
+		if (!gw) return;
+		const res = await get(`${url}/api/protected`, bearer(issuer.mint(issuer.keys[0], { sub: `over-${name}`, scope: "read:things" })));
+		expect(res.status).toBe(200);
+		expect(res.body).toMatchObject({ message: "Access granted", user: { sub: `over-${name}`, iss: issuer.issuer } });
+		expect(gw.registry.getServiceList({ onlyLocal: true }).map(s => s.name)).not.toContain("protected");
+	});
+});
+
+describe("split nodes from the built output over NATS (SERVICES=api / SERVICES=protected)", () => {
+	const nodes: Running[] = [];
+	let port = 0;
+	let ready = false;
+
+	beforeAll(async () => {
+		if (!(await requireNats())) return;
+		await promisify(execFile)("npm", ["run", "build"], { cwd: `${__dirname}/../..` });
+		port = await freePort();
+		const common = { TRANSPORTER: NATS_URL, NAMESPACE: uniqueNamespace("split"), SERVICEDIR: "dist/services", METRICS: "false", JWT_ISSUER: issuer.issuer };
+		const runner = ["node_modules/moleculer/bin/moleculer-runner.js", "--config", "dist/moleculer.config.js"];
+		nodes.push(run("node", runner, { ...common, SERVICES: "protected", NODEID: "svc-node" }));
+		nodes.push(run("node", runner, { ...common, SERVICES: "api", NODEID: "api-node", PORT: String(port) }));
+		await waitFor(async () => (await get(`http://127.0.0.1:${port}/api/protected`, bearer(issuer.mint(issuer.keys[0])))).status === 200, 30_000, 200);
+		ready = true;
+	});
+
+	afterAll(async () => {
+		await Promise.all(nodes.map(node => node.stop()));
+	});
+
+	it("serves the protected action on another process with the claims that crossed NATS", async () => {
+		if (!ready) return;
+		const res = await get(`http://127.0.0.1:${port}/api/protected`, bearer(issuer.mint(issuer.keys[0], { sub: "split-user" })));
+		expect(res.status).toBe(200);
+		expect((res.body.user as Record<string, unknown>).sub).toBe("split-user");
+		expect(nodes[0]?.text).toMatch(/'protected' service is registered/);
+		expect(nodes[0]?.text).not.toMatch(/API Gateway listening/);
+		expect(nodes[1]?.text).not.toMatch(/'protected' service is registered/);
+	});
+});
