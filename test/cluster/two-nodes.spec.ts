@@ -38,7 +38,10 @@ async function tcpTransporter(): Promise<[BrokerOptions["transporter"], BrokerOp
 
 describe.each([
 	["TCP", tcpTransporter],
-	["NATS", async (): Promise<[BrokerOptions["transporter"], BrokerOptions["transporter"]]> => [NATS_URL, NATS_URL]]
+	["NATS", async (): Promise<[BrokerOptions["transporter"], BrokerOptions["transporter"]]> => {
+		const nats = { type: "NATS" as const, options: { servers: [NATS_URL] } };
+		return [nats, nats];
+	}]
 ])("two brokers over %s", (name, transporters) => {
 	let gw: ServiceBroker | undefined;
 	let svc: ServiceBroker | undefined;

@@ -22,7 +22,6 @@ export class Running {
 
 	/** Output without ANSI colours. */
 	get text(): string {
-		// eslint-disable-next-line no-control-regex
 		return this.output.replace(/\x1b\[[0-9;]*m/g, "");
 	}
 
