@@ -4,6 +4,7 @@
  */
 import type { AuthConfig } from "./config";
 import { IssuerKeyStore, type KeyStoreEvents, type RefreshReport } from "./key-store";
+import { DEFAULT_TOKEN_CACHE_SIZE, TokenCache, type TokenCacheEvents } from "./token-cache";
 import { Verifier, type Verdict } from "./verifier";
 
 export interface Readiness {
@@ -12,8 +13,10 @@ export interface Readiness {
 }
 
 export interface AuthenticatorOptions {
-	readonly events?: KeyStoreEvents;
+	readonly events?: KeyStoreEvents & TokenCacheEvents;
 	readonly now?: () => number;
+	/** Entries of the verified-token cache; 0 turns it off. */
+	readonly tokenCacheSize?: number;
 }
 
 export class Authenticator {
@@ -32,7 +35,8 @@ export class Authenticator {
 			clockTolerance: config.clockTolerance,
 			maxTokenAge: config.maxTokenAge,
 			type: config.type,
-			now: options.now
+			now: options.now,
+			cache: options.tokenCacheSize === 0 ? undefined : new TokenCache(options.tokenCacheSize ?? DEFAULT_TOKEN_CACHE_SIZE, options.events, options.now)
 		});
 	}
 

@@ -118,6 +118,19 @@ export class IssuerKeyStore {
 		return { ok: true, key: pick.key, generation: set.generation };
 	}
 
+	/**
+	 * Whether a key that verified a token earlier may still vouch for it: it is still in the
+	 * current usable set (a key removed by a fetch stops at once; past the stale bound, none).
+	 */
+	stillTrusts(key: VerificationKey): boolean {
+		const set = this.usableSet();
+		if (set === null) return false;
+		const current = key.kid === null ? set.keys.find(candidate => candidate === key) : set.byKid.get(key.kid);
+		if (current !== key) return false;
+		if (this.now() - set.fetchedAt > this.options.cacheMaxAge) this.events.staleKeyUsed?.(this.issuer);
+		return true;
+	}
+
 	/** Fetch now, whatever the cooldown (a compromised key must go at once). */
 	async refreshNow(): Promise<RefreshReport> {
 		const before = kidsOf(this.keySet);

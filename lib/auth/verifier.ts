@@ -10,6 +10,7 @@ import type { IssuerKeyStore } from "./key-store";
 import { reject, type Rejection } from "./reasons";
 import { signatureIsValid } from "./signature";
 import { parseToken, type JsonObject, type JwsHeader } from "./token";
+import { TokenCache } from "./token-cache";
 
 export interface VerifiedToken {
 	readonly ok: true;
@@ -25,6 +26,16 @@ export type Verdict = VerifiedToken | Rejection;
 export interface VerifierOptions extends ClaimRules {
 	readonly algorithms: readonly JwsAlgorithm[];
 	readonly now?: () => number;
+	/** Verified-token cache; none when absent. */
+	readonly cache?: TokenCache;
+}
+
+function deepFreeze<T>(value: T): T {
+	if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+		Object.freeze(value);
+		for (const member of Object.values(value)) deepFreeze(member);
+	}
+	return value;
 }
 
 export class Verifier {
@@ -40,6 +51,21 @@ export class Verifier {
 	}
 
 	async verify(token: string): Promise<Verdict> {
+		const cache = this.options.cache;
+		if (cache === undefined) return this.verifyFully(token);
+		const hash = TokenCache.keyOf(token);
+		const hit = cache.get(hash);
+		if (hit !== undefined && this.stores.get(hit.verified.issuer)?.stillTrusts(hit.key)) {
+			// Signature and key are settled; time moves on, so the claim rules run again.
+			const { header, claims } = hit.verified;
+			const problem = checkClaims(header, claims, this.options, this.now() / 1000);
+			if (problem) cache.delete(hash);
+			return problem ?? hit.verified;
+		}
+		return this.verifyFully(token, hash);
+	}
+
+	private async verifyFully(token: string, cacheKey?: string): Promise<Verdict> {
 		const parsed = parseToken(token);
 		if (!parsed.ok) return parsed;
 		const { header, payload } = parsed;
@@ -58,6 +84,9 @@ export class Verifier {
 
 		const problem: Rejection | null = checkClaims(header, payload, this.options, this.now() / 1000);
 		if (problem) return problem;
-		return { ok: true, claims: payload, header, issuer: iss, kid: header.kid ?? null, alg };
+		// Frozen: the same verified claims may be handed to many requests from the cache.
+		const verified: VerifiedToken = { ok: true, claims: deepFreeze(payload), header, issuer: iss, kid: header.kid ?? null, alg };
+		if (cacheKey !== undefined) this.options.cache?.set(cacheKey, { verified, key: lookup.key });
+		return verified;
 	}
 }
