@@ -4,6 +4,7 @@ module.exports = {
 	// Type-checking is `npm run typecheck`'s job; tests only transpile.
 	transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: false }] },
 	testMatch: ["<rootDir>/test/**/*.spec.ts"],
+	globalSetup: "<rootDir>/test/global-setup.js",
 	testTimeout: 30000,
 	// Tests spawn real servers; fail loudly if one is left open.
 	detectOpenHandles: false,

@@ -13,16 +13,10 @@ const brokerConfig: BrokerOptions = {
 	nodeID: null,
 	metadata: {},
 
-	logger: {
-		type: "Console",
-		options: {
-			// One JSON object per line for log shippers in production; readable lines otherwise.
-			formatter: production ? "json" : "short",
-			colors: !production,
-			moduleColors: false,
-			autoPadding: false
-		}
-	},
+	// One JSON object per line (Pino) for log shippers in production; readable lines otherwise.
+	logger: production
+		? { type: "Pino", options: { pino: { options: { base: null, timestamp: () => `,"time":"${new Date().toISOString()}"` } } } }
+		: { type: "Console", options: { formatter: "short", colors: true, moduleColors: false, autoPadding: false } },
 	logLevel: "info",
 
 	// No transporter: one local node. TRANSPORTER=nats://host:4222 splits api and protected.
@@ -48,6 +42,7 @@ const brokerConfig: BrokerOptions = {
 		enabled: true,
 		reporter: { type: "Prometheus", options: { port: orExit(parseMetricsPort), path: "/metrics" } }
 	},
+	// TRACING_ENABLED=true turns spans on (jwt.verify per request, jwks.fetch per key fetch).
 	tracing: { enabled: false, exporter: { type: "Console", options: { width: 100, colors: !production } } },
 
 	internalServices: true,

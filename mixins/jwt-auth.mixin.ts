@@ -13,6 +13,7 @@ import { challengeFor, reject, REASONS, type Rejection } from "../lib/auth/reaso
 import { requirementOf } from "../lib/auth/requirement";
 import { missingScopes } from "../lib/auth/scopes";
 import type { Verdict } from "../lib/auth/verifier";
+import { AuthTelemetry } from "./auth-telemetry";
 
 const { UnAuthorizedError, ForbiddenError, ServiceUnavailableError } = ApiGateway.Errors;
 
@@ -29,7 +30,11 @@ export interface JwtAuthMethods {
 
 export interface JwtAuthVars {
 	authenticator: Authenticator;
+	telemetry: AuthTelemetry;
+	keySetAgeTimer: NodeJS.Timeout;
 }
+
+const KEY_SET_AGE_INTERVAL_MS = 5000;
 
 type JwtAuthThis = Service & JwtAuthMethods & JwtAuthVars;
 
@@ -82,11 +87,21 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 					}
 					throw this.rejectionError(ctx, reject("no_token"));
 				}
+				const span = this.broker.isTracingEnabled() ? ctx.startSpan("jwt.verify") : null;
+				const startedAt = process.hrtime.bigint();
 				const verdict = await this.verifyToken(token);
-				if (!verdict.ok) throw this.rejectionError(ctx, verdict);
-				if (requirement.kind === "required" && missingScopes(verdict.claims, requirement.scopes).length > 0) {
-					throw this.rejectionError(ctx, { ...reject("insufficient_scope"), requiredScopes: requirement.scopes });
+				const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+				if (span) ctx.finishSpan(span.addTags({ result: verdict.ok ? "accepted" : verdict.reason }));
+				if (!verdict.ok) {
+					this.telemetry.rejected(verdict, ctx.requestID, seconds);
+					throw this.rejectionError(ctx, verdict);
 				}
+				if (requirement.kind === "required" && missingScopes(verdict.claims, requirement.scopes).length > 0) {
+					const insufficient = { ...reject("insufficient_scope"), requiredScopes: requirement.scopes };
+					this.telemetry.rejected(insufficient, ctx.requestID);
+					throw this.rejectionError(ctx, insufficient);
+				}
+				this.telemetry.verified(seconds);
 				ctx.meta.user = verdict.claims;
 			},
 
@@ -100,34 +115,32 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 				}
 			},
 
+			/** The HTTP answer for a rejection: status, headers and body from the reason table. */
 			rejectionError(this: JwtAuthThis, ctx, rejection) {
 				const headers: Record<string, string> = { ...ctx.meta.$responseHeaders };
 				const challenge = challengeFor(rejection);
 				if (challenge !== null) headers["WWW-Authenticate"] = challenge;
 				if (rejection.retryAfter !== undefined) headers["Retry-After"] = String(rejection.retryAfter);
 				ctx.meta.$responseHeaders = headers;
-				this.logger.debug(`Request rejected: ${rejection.reason}`);
 				return errorFor(rejection);
 			}
 		},
 
 		created(this: JwtAuthThis) {
-			this.authenticator = new Authenticator(config, {
-				events: {
-					fetched: (issuer, cause, ok, error) => {
-						if (ok) this.logger.info(`Fetched the key set of ${issuer} (${cause})`);
-						else this.logger.warn(`Could not fetch the key set of ${issuer} (${cause}): ${error}`);
-					},
-					warning: (issuer, message) => this.logger.warn(`Key set of ${issuer}: ${message}`)
-				}
-			});
+			this.telemetry = new AuthTelemetry(this.broker, this.logger);
+			this.authenticator = new Authenticator(config, { events: this.telemetry.events() });
 		},
 
 		started(this: JwtAuthThis) {
 			this.authenticator.start();
+			this.keySetAgeTimer = setInterval(() => {
+				this.telemetry.recordKeySetAges([...this.authenticator.stores.values()].map(store => [store.issuer, store.keySetAgeMs()]));
+			}, KEY_SET_AGE_INTERVAL_MS);
+			this.keySetAgeTimer.unref();
 		},
 
 		stopped(this: JwtAuthThis) {
+			clearInterval(this.keySetAgeTimer);
 			this.authenticator.stop();
 		}
 	};

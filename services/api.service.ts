@@ -2,7 +2,7 @@
  * The HTTP gateway: moleculer-web with explicit routes only (never `mappingPolicy: "all"`),
  * health routes for orchestrators, and the JWT mixin as the `authorize` hook of `/api`.
  */
-import type { ServiceSchema } from "moleculer";
+import type { CallingOptions, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { ApiSettingsSchema, GatewayResponse, IncomingRequest } from "moleculer-web";
 import type { Authenticator } from "../lib/auth/authenticator";
@@ -61,6 +61,13 @@ function devIssuerRoute(issuerUrl: string) {
 	};
 }
 
+/** A client's X-Request-ID / X-Correlation-ID is echoed and logged: only a short safe one is kept. */
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+function rootCallOptions(options: { requestID?: unknown }): void {
+	if (typeof options.requestID !== "string" || !SAFE_REQUEST_ID.test(options.requestID)) delete options.requestID;
+}
+
 export function createApiService(config: AuthConfig): ServiceSchema {
 	const schema: ServiceSchema<ApiSettingsSchema> = {
 		name: "api",
@@ -71,6 +78,8 @@ export function createApiService(config: AuthConfig): ServiceSchema {
 			// Per-request info logs cost throughput and add nothing the metrics don't count.
 			logRequest: null,
 			logResponse: null,
+			// moleculer-web calls a function here per request; its typings only know the object form.
+			rootCallOptions: rootCallOptions as unknown as CallingOptions,
 			routes: [healthRoute, apiRoute, ...(config.devIssuerUrl === null ? [] : [devIssuerRoute(config.devIssuerUrl)])]
 		}
 	};

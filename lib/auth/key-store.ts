@@ -12,6 +12,7 @@ import { reject, type Rejection } from "./reasons";
 export type FetchCause = "startup" | "refresh" | "retry" | "unknown_kid" | "manual";
 
 export interface KeyStoreEvents {
+	fetchStarted?(issuer: string, cause: FetchCause): void;
 	/** Every fetch attempt, with its outcome. */
 	fetched?(issuer: string, cause: FetchCause, ok: boolean, error?: string): void;
 	/** A key was used after its set's max age, while no fresh set could be had. */
@@ -87,6 +88,11 @@ export class IssuerKeyStore {
 		return this.usableSet() !== null;
 	}
 
+	/** Milliseconds since the current key set was fetched, or null before the first. */
+	keySetAgeMs(): number | null {
+		return this.keySet ? this.now() - this.keySet.fetchedAt : null;
+	}
+
 	get lastFetchError(): string | null {
 		return this.lastError;
 	}
@@ -160,6 +166,7 @@ export class IssuerKeyStore {
 	private refresh(cause: FetchCause): Promise<boolean> {
 		if (this.inflight) return this.inflight;
 		this.lastAttemptAt = this.now();
+		this.events.fetchStarted?.(this.issuer, cause);
 		this.inflight = this.fetchOnce().then(
 			set => {
 				this.apply(set);

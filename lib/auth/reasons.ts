@@ -91,6 +91,9 @@ export interface Rejection {
 	readonly retryAfter?: number;
 	/** For insufficient_scope: every scope the action requires. */
 	readonly requiredScopes?: readonly string[];
+	/** Unverified `iss` and `kid` of the token, for logs only. */
+	readonly claimedIssuer?: string;
+	readonly claimedKid?: string;
 }
 
 export function reject(reason: Reason, detail?: string): Rejection {

@@ -9,7 +9,7 @@ import { checkClaims, type ClaimRules } from "./claims";
 import type { IssuerKeyStore } from "./key-store";
 import { reject, type Rejection } from "./reasons";
 import { signatureIsValid } from "./signature";
-import { parseToken, type JsonObject, type JwsHeader } from "./token";
+import { parseToken, type JsonObject, type JwsHeader, type ParsedToken } from "./token";
 import { TokenCache } from "./token-cache";
 
 export interface VerifiedToken {
@@ -68,6 +68,14 @@ export class Verifier {
 	private async verifyFully(token: string, cacheKey?: string): Promise<Verdict> {
 		const parsed = parseToken(token);
 		if (!parsed.ok) return parsed;
+		const verdict = await this.verifyParsed(token, parsed, cacheKey);
+		if (verdict.ok) return verdict;
+		// Unverified, so only for logs: what the token claims to be.
+		const { iss } = parsed.payload;
+		return { ...verdict, claimedIssuer: typeof iss === "string" ? iss : undefined, claimedKid: parsed.header.kid };
+	}
+
+	private async verifyParsed(token: string, parsed: ParsedToken, cacheKey?: string): Promise<Verdict> {
 		const { header, payload } = parsed;
 		if (!this.allowed.has(header.alg)) return reject("algorithm_not_allowed");
 		const alg = header.alg as JwsAlgorithm;

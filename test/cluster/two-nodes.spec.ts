@@ -3,8 +3,6 @@
  * transporter in ctx.meta.user. In-process brokers over TCP and the real NATS server, and
  * the built output started as separate processes with SERVICES=api / SERVICES=protected.
  */
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { ServiceBroker, type BrokerOptions } from "moleculer";
 import { parseAuthConfig } from "../../lib/auth/config";
 import { createApiService } from "../../services/api.service";
@@ -81,7 +79,6 @@ describe("split nodes from the built output over NATS (SERVICES=api / SERVICES=p
 
 	beforeAll(async () => {
 		if (!(await requireNats())) return;
-		await promisify(execFile)("npm", ["run", "build"], { cwd: `${__dirname}/../..` });
 		port = await freePort();
 		const common = { TRANSPORTER: NATS_URL, NAMESPACE: uniqueNamespace("split"), SERVICEDIR: "dist/services", METRICS: "false", JWT_ISSUER: issuer.issuer };
 		const runner = ["node_modules/moleculer/bin/moleculer-runner.js", "--config", "dist/moleculer.config.js"];

@@ -1,0 +1,116 @@
+/**
+ * What the gateway tells operators: Prometheus metrics through Moleculer's registry (low
+ * cardinality: reason and issuer labels only), rate-limited rejection log lines, and tracing
+ * spans for key fetches. Every label and line comes from the reason table's reasons.
+ */
+import type { Logger, ServiceBroker, Span } from "moleculer";
+import type { KeyStoreEvents } from "../lib/auth/key-store";
+import { LogLimiter } from "../lib/auth/log-limiter";
+import type { Rejection } from "../lib/auth/reasons";
+import type { TokenCacheEvents } from "../lib/auth/token-cache";
+
+export const METRIC_NAMES = {
+	verifications: "jwt_verifications_total",
+	verificationSeconds: "jwt_verification_duration_seconds",
+	cacheLookups: "jwt_token_cache_lookups_total",
+	fetches: "jwks_fetches_total",
+	keySetAge: "jwks_key_set_age_seconds",
+	staleKeyUses: "jwks_stale_key_uses_total",
+	unknownKidRefetches: "jwks_unknown_kid_refetches_total",
+	suppressedLogLines: "jwt_rejection_log_lines_suppressed_total"
+} as const;
+
+const REJECTION_LOG_LINES_PER_SECOND = 10;
+const MAX_LOGGED_CLAIM = 128;
+
+/** Unverified strings from a token, made safe to log: short, printable. */
+function loggable(value: string | undefined): string | undefined {
+	return value === undefined ? undefined : value.slice(0, MAX_LOGGED_CLAIM).replace(/[^\x20-\x7E]/g, "?");
+}
+
+export class AuthTelemetry {
+	private readonly limiter = new LogLimiter(REJECTION_LOG_LINES_PER_SECOND);
+	private readonly fetchSpans = new Map<string, Span>();
+
+	constructor(
+		private readonly broker: ServiceBroker,
+		private readonly logger: Logger
+	) {
+		const metrics = broker.metrics;
+		const counter = (name: string, description: string, labelNames: string[]) => metrics.register({ type: "counter", name, description, labelNames });
+		counter(METRIC_NAMES.verifications, "Token verifications by result and reason", ["result", "reason"]);
+		metrics.register({
+			type: "histogram",
+			name: METRIC_NAMES.verificationSeconds,
+			description: "Time to verify a token (cache hit or full verification)",
+			labelNames: ["result"],
+			unit: "seconds",
+			buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1, 5]
+		});
+		counter(METRIC_NAMES.cacheLookups, "Verified-token cache lookups", ["result"]);
+		counter(METRIC_NAMES.fetches, "Key set fetches by issuer, cause and result", ["issuer", "cause", "result"]);
+		metrics.register({ type: "gauge", name: METRIC_NAMES.keySetAge, description: "Age of the current key set", labelNames: ["issuer"], unit: "seconds" });
+		counter(METRIC_NAMES.staleKeyUses, "Verifications with a key past JWKS_CACHE_MAX_AGE (issuer unreachable)", ["issuer"]);
+		counter(METRIC_NAMES.unknownKidRefetches, "Key set fetches caused by an unknown kid", ["issuer"]);
+		counter(METRIC_NAMES.suppressedLogLines, "Rejection log lines not written (rate limit); still counted above", []);
+	}
+
+	/** Events of the key stores and the token cache, wired to metrics, logs and spans. */
+	events(): KeyStoreEvents & TokenCacheEvents {
+		const metrics = this.broker.metrics;
+		return {
+			fetchStarted: (issuer, cause) => {
+				if (this.broker.isTracingEnabled()) this.fetchSpans.set(issuer, this.broker.tracer.startSpan("jwks.fetch", { tags: { issuer, cause } }));
+				if (cause === "unknown_kid") metrics.increment(METRIC_NAMES.unknownKidRefetches, { issuer });
+			},
+			fetched: (issuer, cause, ok, error) => {
+				metrics.increment(METRIC_NAMES.fetches, { issuer, cause, result: ok ? "ok" : "error" });
+				const span = this.fetchSpans.get(issuer);
+				this.fetchSpans.delete(issuer);
+				if (span) {
+					if (!ok) span.setError(new Error(error));
+					span.finish();
+				}
+				if (ok) metrics.set(METRIC_NAMES.keySetAge, 0, { issuer });
+				if (ok) this.logger.info(`Fetched the key set of ${issuer} (${cause})`);
+				else this.logger.warn(`Could not fetch the key set of ${issuer} (${cause}): ${error}`);
+			},
+			staleKeyUsed: issuer => metrics.increment(METRIC_NAMES.staleKeyUses, { issuer }),
+			warning: (issuer, message) => this.logger.warn(`Key set of ${issuer}: ${message}`),
+			hit: () => metrics.increment(METRIC_NAMES.cacheLookups, { result: "hit" }),
+			miss: () => metrics.increment(METRIC_NAMES.cacheLookups, { result: "miss" })
+		};
+	}
+
+	verified(seconds: number): void {
+		this.broker.metrics.increment(METRIC_NAMES.verifications, { result: "accepted", reason: "none" });
+		this.broker.metrics.observe(METRIC_NAMES.verificationSeconds, seconds, { result: "accepted" });
+	}
+
+	/** One info line per rejected request (rate-limited), never the token. */
+	rejected(rejection: Rejection, requestID: string | null | undefined, seconds?: number): void {
+		this.broker.metrics.increment(METRIC_NAMES.verifications, { result: "rejected", reason: rejection.reason });
+		if (seconds !== undefined) this.broker.metrics.observe(METRIC_NAMES.verificationSeconds, seconds, { result: "rejected" });
+		const { log, suppressedSinceLast } = this.limiter.allow();
+		if (!log) {
+			this.broker.metrics.increment(METRIC_NAMES.suppressedLogLines, {});
+			return;
+		}
+		const fields = {
+			event: "request_rejected",
+			reason: rejection.reason,
+			issuer: loggable(rejection.claimedIssuer),
+			kid: loggable(rejection.claimedKid),
+			requestID: requestID ?? undefined,
+			...(suppressedSinceLast > 0 ? { suppressedBefore: suppressedSinceLast } : {})
+		};
+		this.logger.info(fields, "Rejected request");
+	}
+
+	/** Key set ages, refreshed before each scrape would be ideal; every few seconds is enough. */
+	recordKeySetAges(ages: Iterable<[string, number | null]>): void {
+		for (const [issuer, ageMs] of ages) {
+			if (ageMs !== null) this.broker.metrics.set(METRIC_NAMES.keySetAge, ageMs / 1000, { issuer });
+		}
+	}
+}

@@ -1,0 +1,110 @@
+/**
+ * Building hostile tokens and checking the gateway's answer to them: exact status, body `type`
+ * and `data.reason`, an RFC 6750 challenge of the right shape, and no echo of the token.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { signBytes, type SigningKey } from "../../lib/dev-issuer/signer";
+import type { HttpAnswer } from "./gateway";
+
+/** Far enough ahead that no test run reaches it. */
+export const FAR_FUTURE = 4_102_444_800;
+
+export function nowSeconds(): number {
+	return Math.floor(Date.now() / 1000);
+}
+
+/** base64url of a string, raw bytes, or the JSON of anything else. */
+export function b64(value: unknown): string {
+	if (Buffer.isBuffer(value)) return value.toString("base64url");
+	return Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
+}
+
+/** A compact JWS over segments given as-is, signed with `key` (whatever the header says). */
+export function signSegments(key: SigningKey, head: string, body: string): string {
+	const input = `${head}.${body}`;
+	return `${input}.${signBytes(key.alg, input, key.privateKey).toString("base64url")}`;
+}
+
+/** Valid registered claims for `issuer`, with overrides (undefined removes a claim). */
+export function claimsFor(issuer: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+	const base: Record<string, unknown> = { iss: issuer, sub: "mallory", iat: nowSeconds(), exp: nowSeconds() + 600, ...extra };
+	for (const [name, value] of Object.entries(base)) if (value === undefined) delete base[name];
+	return base;
+}
+
+const CHALLENGE = /^Bearer realm="api"(, error="invalid_token", error_description="[^"]*")?$/;
+
+/** No response body or header contains the token (nor any long part of it). */
+export function expectNoEcho(res: HttpAnswer, token: string): void {
+	const everything = res.text + JSON.stringify([...res.headers]);
+	const pieces = [token, ...token.split(/[.\s]/)].filter(piece => piece.length >= 16);
+	for (const piece of pieces) expect(everything).not.toContain(piece);
+}
+
+export interface Expected {
+	readonly status: number;
+	readonly type: string;
+	readonly reason: string;
+}
+
+/** The exact answer for a rejected token, its challenge, and no echo of it. */
+export function expectAnswer(res: HttpAnswer, expected: Expected, token: string): void {
+	expect({ status: res.status, type: res.body.type, reason: (res.body.data as { reason?: unknown } | undefined)?.reason }).toEqual(expected);
+	expect(res.body).toMatchObject({ code: expected.status, type: expected.type, data: { reason: expected.reason } });
+	const challenge = res.headers.get("www-authenticate");
+	if (expected.status === 401) {
+		expect(challenge).toMatch(CHALLENGE);
+		if (expected.type === "INVALID_TOKEN") expect(challenge).toContain('error="invalid_token"');
+		else expect(challenge).toBe('Bearer realm="api"');
+	}
+	expectNoEcho(res, token);
+}
+
+export const invalid = (reason: string): Expected => ({ status: 401, type: "INVALID_TOKEN", reason });
+export const NO_TOKEN: Expected = { status: 401, type: "NO_TOKEN", reason: "no_token" };
+
+/** A server an attacker controls: answers every request with `body` and counts them. */
+export class CountingServer {
+	hits = 0;
+	private server: Server | null = null;
+	private port = 0;
+
+	constructor(private readonly body: string) {}
+
+	get origin(): string {
+		return `http://127.0.0.1:${this.port}`;
+	}
+
+	async start(): Promise<this> {
+		this.server = createServer((_req, res) => {
+			this.hits += 1;
+			res.writeHead(200, { "content-type": "application/json" }).end(this.body);
+		});
+		await new Promise<void>(resolve => this.server?.listen(0, "127.0.0.1", resolve));
+		this.port = (this.server.address() as AddressInfo).port;
+		return this;
+	}
+
+	async stop(): Promise<void> {
+		const server = this.server;
+		if (!server) return;
+		this.server = null;
+		server.closeAllConnections();
+		await new Promise<void>(resolve => server.close(() => resolve()));
+	}
+}
+
+/** Any method, any headers; the answer parsed like `get`. */
+export async function send(method: string, url: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+	const res = await fetch(url, { method, headers });
+	const text = await res.text();
+	let body: Record<string, unknown> = {};
+	try {
+		const parsed: unknown = JSON.parse(text);
+		if (typeof parsed === "object" && parsed !== null) body = parsed as Record<string, unknown>;
+	} catch {
+		// not JSON
+	}
+	return { status: res.status, headers: res.headers, body, text };
+}
