@@ -33,7 +33,8 @@ const brokerConfig: BrokerOptions = {
 	// In-flight requests finish before a node leaves on SIGTERM.
 	tracking: { enabled: true, shutdownTimeout: 10_000 },
 	disableBalancer: false,
-	registry: { strategy: "RoundRobin", preferLocal: true },
+	// A stopping node first tells the others to send it nothing more, then waits this long.
+	registry: { strategy: "RoundRobin", preferLocal: true, stopDelay: 500 },
 	circuitBreaker: { enabled: false },
 	bulkhead: { enabled: false },
 	validator: true,

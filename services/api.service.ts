@@ -2,7 +2,7 @@
  * The HTTP gateway: moleculer-web with explicit routes only (never `mappingPolicy: "all"`),
  * health routes for orchestrators, and the JWT mixin as the `authorize` hook of `/api`.
  */
-import type { CallingOptions, ServiceSchema } from "moleculer";
+import { Errors, type CallingOptions, type ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { ApiSettingsSchema, GatewayResponse, IncomingRequest } from "moleculer-web";
 import type { Authenticator } from "../lib/auth/authenticator";
@@ -68,6 +68,24 @@ function rootCallOptions(options: { requestID?: unknown }): void {
 	if (typeof options.requestID !== "string" || !SAFE_REQUEST_ID.test(options.requestID)) delete options.requestID;
 }
 
+type AliasHandler = (this: unknown, req: IncomingRequest, res: GatewayResponse, alias: { action?: string }) => Promise<unknown>;
+const gatewayAliasHandler = (ApiGateway.methods as { aliasHandler: AliasHandler }).aliasHandler;
+
+/**
+ * A declared alias whose action has no live node (every `protected` node stopped) is a
+ * temporary outage: 503, not moleculer-web's 404 for an action the registry no longer knows.
+ */
+async function aliasHandler(this: unknown, req: IncomingRequest, res: GatewayResponse, alias: { action?: string }): Promise<unknown> {
+	try {
+		return await gatewayAliasHandler.call(this, req, res, alias);
+	} catch (err) {
+		if (alias.action && (err instanceof Errors.ServiceNotFoundError || err instanceof Errors.ServiceNotAvailableError)) {
+			throw new ApiGateway.Errors.ServiceUnavailableError("SERVICE_UNAVAILABLE", { action: alias.action });
+		}
+		throw err;
+	}
+}
+
 export function createApiService(config: AuthConfig): ServiceSchema {
 	const schema: ServiceSchema<ApiSettingsSchema> = {
 		name: "api",
@@ -81,7 +99,8 @@ export function createApiService(config: AuthConfig): ServiceSchema {
 			// moleculer-web calls a function here per request; its typings only know the object form.
 			rootCallOptions: rootCallOptions as unknown as CallingOptions,
 			routes: [healthRoute, apiRoute, ...(config.devIssuerUrl === null ? [] : [devIssuerRoute(config.devIssuerUrl)])]
-		}
+		},
+		methods: { aliasHandler }
 	};
 	return schema as ServiceSchema;
 }

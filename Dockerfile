@@ -1,0 +1,41 @@
+# syntax=docker/dockerfile:1
+#
+# moleculer-jwt-gateway: one image for every role; SERVICES picks what a container runs.
+#   docker build -t moleculer-jwt-gateway .
+#   docker run -p 3000:3000 -e JWT_ISSUER=https://auth.example.com/ -e NODE_ENV=production moleculer-jwt-gateway
+# Node 24, as in package.json `engines` and .nvmrc (test/unit/docker.spec.ts keeps them equal).
+ARG NODE_IMAGE=node:24.11.1-bookworm-slim
+
+# ---- build: all dependencies (the `node` devDependency included), TypeScript -> dist/ ----
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+# What tsconfig.build.json compiles, and nothing else.
+COPY tsconfig.json tsconfig.build.json moleculer.config.ts ./
+COPY types ./types
+COPY lib ./lib
+COPY mixins ./mixins
+COPY services ./services
+RUN npm run build
+
+# ---- runtime: production dependencies and the built output only ----
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+# The image's own Node 24 runs everything here: the `node` devDependency is not installed.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY docker/healthcheck.js ./docker/healthcheck.js
+ENV SERVICEDIR=dist/services PORT=3000
+# The official image's unprivileged user; the app only reads /app.
+USER node
+# 3000: the gateway (api nodes); 3030: Prometheus /metrics (every node unless METRICS=false).
+EXPOSE 3000 3030
+# Role-aware, no curl/wget needed: /health/live on api nodes, /metrics on nodes without HTTP,
+# PID 1 alive when metrics are off (see docker/healthcheck.js).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+	CMD ["node", "docker/healthcheck.js"]
+# moleculer-runner as PID 1 (exec form): SIGTERM reaches the broker, which drains in-flight requests.
+CMD ["node", "node_modules/moleculer/bin/moleculer-runner.js", "--config", "dist/moleculer.config.js"]
