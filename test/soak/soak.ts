@@ -1,0 +1,125 @@
+/**
+ * `npm run soak`: mixed traffic from a separate process against the gateway (its own process)
+ * while the key server rotates keys and goes down and up. Loopback only; stops by itself.
+ * Asserts 0 wrong answers, 0 unexpected statuses and RSS growth under 64 MiB.
+ *   tsx test/soak/soak.ts [--duration 60] [--concurrency 16]
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { KeyServer } from "../support/key-server";
+import type { SigningKey } from "../../lib/dev-issuer/signer";
+import type { GatewayMessage } from "./gateway-child";
+import type { KeyMessage, LoadCommand, LoadReport } from "./load-child";
+
+export interface SoakResult {
+	readonly seconds: number;
+	readonly report: LoadReport;
+	readonly rssGrowthMiB: number;
+	readonly loopDelayP99Ms: number;
+	readonly loopDelayMaxMs: number;
+	readonly outages: number;
+	readonly rotations: number;
+	readonly passed: boolean;
+}
+
+const MiB = 1024 * 1024;
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+function flag(name: string, fallback: number): number {
+	const index = process.argv.indexOf(`--${name}`);
+	return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+}
+
+function child(file: string, env: Record<string, string> = {}): ChildProcess {
+	return fork(`${__dirname}/${file}`, [], { execArgv: ["--import", "tsx"], env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+}
+
+function next<T>(proc: ChildProcess, type: string): Promise<T> {
+	return new Promise(resolve => {
+		const listener = (message: { type: string }) => {
+			if (message.type !== type) return;
+			proc.off("message", listener);
+			resolve(message as T);
+		};
+		proc.on("message", listener);
+	});
+}
+
+function keyMessage(key: SigningKey): KeyMessage {
+	return { kid: key.kid, alg: key.alg, pem: key.privateKey.export({ format: "pem", type: "pkcs8" }).toString() };
+}
+
+async function stats(gateway: ChildProcess): Promise<Extract<GatewayMessage, { type: "stats" }>> {
+	const answer = next<Extract<GatewayMessage, { type: "stats" }>>(gateway, "stats");
+	gateway.send({ type: "stats" });
+	return answer;
+}
+
+export async function soak(seconds: number, concurrency = 16, log: (line: string) => void = line => process.stdout.write(`${line}\n`)): Promise<SoakResult> {
+	const issuer = await new KeyServer().start();
+	let current = issuer.addKey("EdDSA", "soak-1");
+	const attacker = new KeyServer();
+	const attackerKey = attacker.addKey("EdDSA", "attacker");
+	const gateway = child("gateway-child.ts", { JWT_ISSUER: issuer.issuer, JWKS_CACHE_MAX_AGE: "3000", JWKS_COOLDOWN: "1000", JWKS_TIMEOUT: "500" });
+	const { port } = await next<Extract<GatewayMessage, { type: "ready" }>>(gateway, "ready");
+	const url = `http://127.0.0.1:${port}`;
+	const load = child("load-child.ts");
+	const command = (message: LoadCommand) => load.send(message);
+	const done = next<LoadReport>(load, "report");
+	const startedAt = Date.now();
+	command({ type: "start", url, issuer: issuer.issuer, valid: keyMessage(current), attacker: keyMessage(attackerKey), concurrency });
+
+	const warmUp = Math.min(5000, (seconds * 1000) / 6);
+	await sleep(warmUp);
+	const baseline = await stats(gateway);
+	gateway.send({ type: "reset-loop" });
+	let outages = 0;
+	let rotations = 0;
+	let generation = 1;
+	// Alternate: an outage of a quarter of a cycle, then a key rotation while the issuer is up.
+	const cycle = Math.max(4000, (seconds * 1000 - warmUp) / 3);
+	while (Date.now() - startedAt + cycle <= seconds * 1000) {
+		issuer.mode = "down";
+		command({ type: "outage", on: true });
+		outages += 1;
+		await sleep(cycle / 4);
+		issuer.mode = "up";
+		command({ type: "outage", on: false });
+		await sleep(cycle / 4);
+		generation += 1;
+		const next = issuer.addKey("EdDSA", `soak-${generation}`);
+		// Hand out the new key only once the gateway has it (an unknown kid fetches it).
+		for (;;) {
+			const res = await fetch(`${url}/api/protected`, { headers: { authorization: `Bearer ${issuer.mint(next)}` } });
+			if (res.status === 200) break;
+			await sleep(100);
+		}
+		command({ type: "use-key", valid: keyMessage(next) });
+		await sleep(1000);
+		issuer.removeKey(current.kid);
+		current = next;
+		rotations += 1;
+		await sleep(Math.max(0, cycle / 2 - 1000));
+	}
+	await sleep(Math.max(0, seconds * 1000 - (Date.now() - startedAt)));
+	command({ type: "stop" });
+	const report = await done;
+	const end = await stats(gateway);
+	gateway.send({ type: "stop" });
+	load.kill();
+	await issuer.stop();
+	const rssGrowthMiB = (end.rss - baseline.rss) / MiB;
+	const passed = report.wrongAnswers === 0 && report.unexpectedStatuses === 0 && rssGrowthMiB < 64;
+	const result: SoakResult = { seconds, report, rssGrowthMiB, loopDelayP99Ms: end.loopDelayP99Ms, loopDelayMaxMs: end.loopDelayMaxMs, outages, rotations, passed };
+	log(`soak: ${seconds} s, ${report.requests} requests, ${outages} outages, ${rotations} key rotations`);
+	log(`  wrong answers: ${report.wrongAnswers}, unexpected statuses: ${report.unexpectedStatuses}`);
+	log(`  gateway RSS growth after warm-up: ${rssGrowthMiB.toFixed(1)} MiB (baseline ${(baseline.rss / MiB).toFixed(1)} MiB)`);
+	log(`  event-loop delay p99 ${end.loopDelayP99Ms.toFixed(1)} ms, max ${end.loopDelayMaxMs.toFixed(1)} ms`);
+	log(`  answers by kind: ${JSON.stringify(report.byKind)}`);
+	if (report.wrong.length > 0) log(`  first wrong answers: ${JSON.stringify(report.wrong.slice(0, 10))}`);
+	log(passed ? "  PASS" : "  FAIL");
+	return result;
+}
+
+if (require.main === module) {
+	void soak(flag("duration", 60), flag("concurrency", 16)).then(result => process.exit(result.passed ? 0 : 1));
+}
