@@ -79,6 +79,10 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 			async authorize(this: JwtAuthThis, ctx, _route, req) {
 				const requirement = requirementOf(req.$action?.auth);
 				if (requirement.kind === "public") return;
+				if (requirement.kind === "misdeclared") {
+					this.logger.error(`Action ${req.$action?.name ?? "?"} has an auth declaration that cannot be read; it refuses every caller`);
+					throw this.rejectionError(ctx, reject("action_misdeclared"));
+				}
 				const token = bearerToken(req.headers.authorization);
 				if (token === null) {
 					if (requirement.kind === "optional") {

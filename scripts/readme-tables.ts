@@ -1,8 +1,10 @@
 /**
  * The README's configuration and troubleshooting tables, written from the code's own config
- * schema and reason table. `npm run docs:tables` prints them; test/unit/readme.spec.ts fails
- * when the README drifts from them.
+ * schema and reason table. `npm run docs:tables` rewrites them in README.md;
+ * test/unit/readme.spec.ts fails when the README drifts from them.
  */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { CONFIG_VARIABLES } from "../lib/auth/config";
 import { REASONS } from "../lib/auth/reasons";
 
@@ -20,6 +22,21 @@ export function reasonsTable(): string {
 	return ["| `data.reason` | status | `type` | meaning | what to do |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
 }
 
+/** Replaces each table (its header line and the rows after it) in the README text. */
+export function withTables(readme: string): string {
+	const lines = readme.split("\n");
+	for (const table of [configurationTable(), reasonsTable()]) {
+		const rows = table.split("\n");
+		const start = lines.indexOf(rows[0] as string);
+		if (start < 0) throw new Error(`README has no table starting with ${rows[0]}`);
+		let end = start;
+		while (end < lines.length && (lines[end] as string).startsWith("|")) end += 1;
+		lines.splice(start, end - start, ...rows);
+	}
+	return lines.join("\n");
+}
+
 if (require.main === module) {
-	process.stdout.write(`${configurationTable()}\n\n${reasonsTable()}\n`);
+	const path = join(__dirname, "..", "README.md");
+	writeFileSync(path, withTables(readFileSync(path, "utf8")));
 }

@@ -6,7 +6,7 @@
 export interface ReasonSpec {
 	readonly status: 401 | 403 | 503;
 	/** Body `type` (moleculer-web's error shape). */
-	readonly type: "NO_TOKEN" | "INVALID_TOKEN" | "INSUFFICIENT_SCOPE" | "JWKS_UNAVAILABLE";
+	readonly type: "NO_TOKEN" | "INVALID_TOKEN" | "INSUFFICIENT_SCOPE" | "ACTION_MISDECLARED" | "JWKS_UNAVAILABLE";
 	/** RFC 6750 §3.1 error code; null means a bare challenge (no credentials) or none at all (503). */
 	readonly error: "invalid_token" | "insufficient_scope" | null;
 	/** Human text for `error_description` and the README; never contains token material. */
@@ -69,6 +69,13 @@ export const REASONS = {
 		description: "The token lacks a scope this action requires",
 		remedy: "The 403's `scope` attribute names every required scope; request a token with them."
 	},
+	action_misdeclared: {
+		status: 403,
+		type: "ACTION_MISDECLARED",
+		error: null,
+		description: "The action's auth declaration cannot be read, so nobody may call it",
+		remedy: "Fix the action's `auth`: `false`, `\"optional\"`, `\"required\"` or `{ scopes: [\"a\", \"b\"] }`; the gateway logs the action's name."
+	},
 	jwks_unavailable: {
 		status: 503,
 		type: "JWKS_UNAVAILABLE",
@@ -110,7 +117,8 @@ export const REALM = "api";
 /** The WWW-Authenticate value for a rejection, or null when the status carries none (503). */
 export function challengeFor(rejection: Rejection): string | null {
 	const spec: ReasonSpec = REASONS[rejection.reason];
-	if (spec.status === 503) return null;
+	// Only 401s and insufficient scope are Bearer challenges (RFC 6750 §3).
+	if (spec.error === null && spec.status !== 401) return null;
 	const parts = [`Bearer realm="${REALM}"`];
 	if (spec.error !== null) {
 		parts.push(`error="${spec.error}"`);

@@ -30,12 +30,12 @@ export interface VerifierOptions extends ClaimRules {
 	readonly cache?: TokenCache;
 }
 
-function deepFreeze<T>(value: T): T {
-	if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-		Object.freeze(value);
-		for (const member of Object.values(value)) deepFreeze(member);
-	}
-	return value;
+/**
+ * Each caller gets its own copy of the claims: a service may change ctx.meta.user, and the
+ * cached original must stay as verified.
+ */
+function handOut(verified: VerifiedToken): VerifiedToken {
+	return { ...verified, claims: structuredClone(verified.claims) };
 }
 
 export class Verifier {
@@ -60,7 +60,7 @@ export class Verifier {
 			const { header, claims } = hit.verified;
 			const problem = checkClaims(header, claims, this.options, this.now() / 1000);
 			if (problem) cache.delete(hash);
-			return problem ?? hit.verified;
+			return problem ?? handOut(hit.verified);
 		}
 		return this.verifyFully(token, hash);
 	}
@@ -92,9 +92,8 @@ export class Verifier {
 
 		const problem: Rejection | null = checkClaims(header, payload, this.options, this.now() / 1000);
 		if (problem) return problem;
-		// Frozen: the same verified claims may be handed to many requests from the cache.
-		const verified: VerifiedToken = { ok: true, claims: deepFreeze(payload), header, issuer: iss, kid: header.kid ?? null, alg };
+		const verified: VerifiedToken = { ok: true, claims: payload, header, issuer: iss, kid: header.kid ?? null, alg };
 		if (cacheKey !== undefined) this.options.cache?.set(cacheKey, { verified, key: lookup.key });
-		return verified;
+		return handOut(verified);
 	}
 }

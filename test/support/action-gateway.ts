@@ -36,6 +36,8 @@ const explicitRoute = {
 	path: "/explicit",
 	authorization: true,
 	mappingPolicy: "restrict" as const,
+	// Bodies are parsed here, so that a token in a body is there to be (not) used.
+	bodyParsers: { json: true, urlencoded: { extended: false } },
 	aliases: {
 		"GET /list": "things.list",
 		"GET /feed": "things.feed",

@@ -95,9 +95,9 @@ export class CountingServer {
 	}
 }
 
-/** Any method, any headers; the answer parsed like `get`. */
-export async function send(method: string, url: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
-	const res = await fetch(url, { method, headers });
+/** Any method, any headers, an optional body; the answer parsed like `get`. */
+export async function send(method: string, url: string, headers: Record<string, string> = {}, payload?: string): Promise<HttpAnswer> {
+	const res = await fetch(url, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
 	const text = await res.text();
 	let body: Record<string, unknown> = {};
 	try {

@@ -5,7 +5,8 @@ describe("the reason table", () => {
 		for (const reason of REASON_NAMES) {
 			const spec = REASONS[reason];
 			if (spec.status === 401 && reason !== "no_token") expect([spec.type, spec.error]).toEqual(["INVALID_TOKEN", "invalid_token"]);
-			if (spec.status === 403) expect([spec.type, spec.error]).toEqual(["INSUFFICIENT_SCOPE", "insufficient_scope"]);
+			if (spec.status === 403 && reason === "insufficient_scope") expect([spec.type, spec.error]).toEqual(["INSUFFICIENT_SCOPE", "insufficient_scope"]);
+			if (spec.status === 403 && reason !== "insufficient_scope") expect(spec.error).toBeNull();
 			if (spec.status === 503) expect([spec.type, spec.error]).toEqual(["JWKS_UNAVAILABLE", null]);
 			expect(spec.description).toMatch(/^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/);
 		}
@@ -32,7 +33,8 @@ describe("the reason table", () => {
 		expect(header).toBe('Bearer realm="api", error="invalid_token", error_description="bad quote  andnewline"');
 	});
 
-	it("sends no challenge with a 503", () => {
+	it("sends no challenge with a 503 or a misdeclared action's 403", () => {
 		expect(challengeFor(reject("jwks_unavailable"))).toBeNull();
+		expect(challengeFor(reject("action_misdeclared"))).toBeNull();
 	});
 });
