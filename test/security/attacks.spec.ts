@@ -4,10 +4,10 @@
  * weak keys. Claims: attacks-claims.spec.ts; structure and transport: attacks-transport.spec.ts.
  */
 import { createHmac, createPublicKey, sign } from "node:crypto";
-import { generateSigningKey, type SigningKey } from "../../lib/dev-issuer/signer";
+import type { SigningKey } from "../../lib/dev-issuer/signer";
 import { KeyServer } from "../support/key-server";
 import { bearer, get, startGateway, type Gateway } from "../support/gateway";
-import { b64, claimsFor, CountingServer, expectAnswer, invalid } from "../support/attack-kit";
+import { b64, claimsFor, expectAnswer, invalid } from "../support/attack-kit";
 
 const ALGORITHMS = "RS256,PS256,ES256,EdDSA";
 
@@ -143,11 +143,12 @@ describe("attacks on algorithm, signature, key and header", () => {
 
 	describe("header injection", () => {
 		let attacker: SigningKey;
-		let evil: CountingServer;
+		let evil: KeyServer;
 
 		beforeAll(async () => {
-			attacker = generateSigningKey("RS256", "attacker");
-			evil = await new CountingServer(JSON.stringify({ keys: [attacker.jwk] })).start();
+			// An attacker's issuer, publishing the attacker's key.
+			evil = await new KeyServer().start();
+			attacker = evil.addKey("RS256", "attacker");
 		});
 
 		afterAll(async () => {
@@ -160,10 +161,10 @@ describe("attacks on algorithm, signature, key and header", () => {
 		});
 
 		it.each(["jku", "x5u"])("rejects a %s header pointing to an attacker server as unsupported_header, without fetching it", async name => {
-			const token = issuer.sign(attacker, claims(), { [name]: `${evil.origin}/jwks.json` });
+			const token = issuer.sign(attacker, claims(), { [name]: evil.jwksUri });
 			expectAnswer(await call(token), invalid("unsupported_header"), token);
 			await new Promise(resolve => setTimeout(resolve, 100));
-			expect(evil.hits).toBe(0);
+			expect(evil.requests).toBe(0);
 		});
 
 		it.each([

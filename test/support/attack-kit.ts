@@ -2,8 +2,6 @@
  * Building hostile tokens and checking the gateway's answer to them: exact status, body `type`
  * and `data.reason`, an RFC 6750 challenge of the right shape, and no echo of the token.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { signBytes, type SigningKey } from "../../lib/dev-issuer/signer";
 import type { HttpAnswer } from "./gateway";
 
@@ -63,37 +61,6 @@ export function expectAnswer(res: HttpAnswer, expected: Expected, token: string)
 
 export const invalid = (reason: string): Expected => ({ status: 401, type: "INVALID_TOKEN", reason });
 export const NO_TOKEN: Expected = { status: 401, type: "NO_TOKEN", reason: "no_token" };
-
-/** A server an attacker controls: answers every request with `body` and counts them. */
-export class CountingServer {
-	hits = 0;
-	private server: Server | null = null;
-	private port = 0;
-
-	constructor(private readonly body: string) {}
-
-	get origin(): string {
-		return `http://127.0.0.1:${this.port}`;
-	}
-
-	async start(): Promise<this> {
-		this.server = createServer((_req, res) => {
-			this.hits += 1;
-			res.writeHead(200, { "content-type": "application/json" }).end(this.body);
-		});
-		await new Promise<void>(resolve => this.server?.listen(0, "127.0.0.1", resolve));
-		this.port = (this.server.address() as AddressInfo).port;
-		return this;
-	}
-
-	async stop(): Promise<void> {
-		const server = this.server;
-		if (!server) return;
-		this.server = null;
-		server.closeAllConnections();
-		await new Promise<void>(resolve => server.close(() => resolve()));
-	}
-}
 
 /** Any method, any headers, an optional body; the answer parsed like `get`. */
 export async function send(method: string, url: string, headers: Record<string, string> = {}, payload?: string): Promise<HttpAnswer> {

@@ -53,6 +53,11 @@ export class KeyServer {
 		return this.hits.get(this.jwksPath) ?? 0;
 	}
 
+	/** Requests received on any path. */
+	get requests(): number {
+		return [...this.hits.values()].reduce((sum, count) => sum + count, 0);
+	}
+
 	get discoveryFetches(): number {
 		return this.hits.get(`${this.options.issuerPath ?? "/issuer"}/.well-known/openid-configuration`) ?? 0;
 	}
