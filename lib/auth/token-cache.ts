@@ -4,7 +4,7 @@
  * `exp`. An entry holds the very key that verified it: when that key leaves the key set the
  * entry no longer counts (the gap of fast-jwt #5), and the claim rules still run on every hit.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { VerificationKey } from "./key-set";
 import type { VerifiedToken } from "./verifier";
@@ -35,7 +35,7 @@ export class TokenCache {
 	}
 
 	static keyOf(token: string): string {
-		return createHash("sha256").update(token).digest("base64url");
+		return hash("sha256", token, "base64url");
 	}
 
 	get(hash: string): CachedVerification | undefined {

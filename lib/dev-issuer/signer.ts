@@ -1,8 +1,12 @@
 /**
  * Signing keys and compact-JWS signing for the development issuer (and the tests' issuers).
- * Raw node:crypto, so any header can be produced, including the hostile ones tests need.
+ * `mintToken` signs RS/PS/ES tokens with jsonwebtoken, the reference JWS implementation, so
+ * every test token of those families is one that our own signature step did not produce;
+ * jsonwebtoken cannot sign EdDSA, which `signJwt` does with raw node:crypto, as it does any
+ * hostile header the tests need.
  */
 import { constants, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from "node:crypto";
+import jwt from "jsonwebtoken";
 
 export type SigningAlgorithm = "EdDSA" | "RS256" | "RS384" | "RS512" | "PS256" | "ES256" | "ES384" | "ES512";
 
@@ -75,5 +79,6 @@ export function mintToken(key: SigningKey, options: MintOptions): string {
 		exp: iat + (options.expiresIn ?? 3600),
 		jti: randomUUID()
 	};
-	return signJwt(key, payload);
+	if (key.alg === "EdDSA") return signJwt(key, payload);
+	return jwt.sign(payload, key.privateKey, { algorithm: key.alg, keyid: key.kid, header: { alg: key.alg, typ: "JWT", kid: key.kid } });
 }

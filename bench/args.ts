@@ -1,0 +1,70 @@
+/** Command line of `npm run bench`. */
+
+export interface BenchArgs {
+	readonly smoke: boolean;
+	readonly rounds: number;
+	/** Seconds per measurement. */
+	readonly duration: number;
+	/** Seconds of warm-up per gateway and scenario. */
+	readonly warmup: number;
+	/** Distinct valid tokens per algorithm for scenario B. */
+	readonly tokens: number;
+	readonly connections: number;
+	/** Requests per second of the fixed-rate latency measurement; null: derived from scenario A. */
+	readonly rate: number | null;
+	readonly flood: boolean;
+	readonly floodCount: number;
+}
+
+export const USAGE = `npm run bench -- [options]
+  --rounds N          interleaved rounds per scenario (default 3; smoke 1)
+  --duration S        seconds per measurement (default 5; smoke 1)
+  --warmup S          seconds of warm-up per gateway and scenario (default 2; smoke 1)
+  --tokens N          distinct valid tokens per algorithm for scenario B (default 50000; smoke 2000)
+  --connections N     concurrent connections (default 64)
+  --rate N            req/s of the fixed-rate latency measurement (default: half the saturated
+                      req/s of scenario A of the slower of no-auth and ours, at most 5000)
+  --smoke             1 round of 1 s: checks that every gateway runs and answers; asserts no ratio
+  --flood             instead: flood our gateway with invalid tokens and unknown kids, report RSS growth
+  --flood-count N     tokens per flood (default 1000000)`;
+
+function positive(name: string, value: string | undefined, integer: boolean): number {
+	const number = Number(value);
+	if (value === undefined || !Number.isFinite(number) || number <= 0 || (integer && !Number.isInteger(number))) {
+		throw new Error(`${name} needs a positive ${integer ? "whole " : ""}number, got ${value ?? "nothing"}\n\n${USAGE}`);
+	}
+	return number;
+}
+
+export function parseArgs(argv: readonly string[]): BenchArgs {
+	const given = new Map<string, string | undefined>();
+	for (let i = 0; i < argv.length; i++) {
+		const arg = argv[i] as string;
+		if (arg === "--help" || arg === "-h") {
+			process.stdout.write(`${USAGE}\n`);
+			process.exit(0);
+		}
+		if (arg === "--smoke" || arg === "--flood") {
+			given.set(arg, "true");
+			continue;
+		}
+		const [name, inline] = arg.split("=", 2) as [string, string | undefined];
+		if (!["--rounds", "--duration", "--warmup", "--tokens", "--connections", "--rate", "--flood-count"].includes(name)) {
+			throw new Error(`unknown option ${arg}\n\n${USAGE}`);
+		}
+		given.set(name, inline ?? argv[++i]);
+	}
+	const smoke = given.has("--smoke");
+	const option = (name: string, fallback: number, integer = true): number => (given.has(name) ? positive(name, given.get(name), integer) : fallback);
+	return {
+		smoke,
+		rounds: option("--rounds", smoke ? 1 : 3),
+		duration: option("--duration", smoke ? 1 : 5, false),
+		warmup: option("--warmup", smoke ? 1 : 2, false),
+		tokens: option("--tokens", smoke ? 2000 : 50_000),
+		connections: option("--connections", 64),
+		rate: given.has("--rate") ? positive("--rate", given.get("--rate"), true) : null,
+		flood: given.has("--flood"),
+		floodCount: option("--flood-count", 1_000_000)
+	};
+}

@@ -1,0 +1,147 @@
+/**
+ * The parent's side of the child processes: each runs a TypeScript entry of bench/ under tsx's
+ * loader with an IPC channel, and dies with its IPC channel when the parent goes away.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { GATEWAY_LABELS, type GatewayKind, type GatewayMessage, type LoadJob, type LoadMessage, type LoadResult } from "./protocol";
+
+const TSX_LOADER = pathToFileURL(require.resolve("tsx")).href;
+const children = new Set<ChildProcess>();
+
+/** BENCH_CPU_PROF=dir: each gateway writes a V8 CPU profile there when it exits. */
+function profileArgs(entry: string): string[] {
+	const dir = process.env.BENCH_CPU_PROF;
+	return dir && entry === "gateway.ts" ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+}
+
+function spawnTs(entry: string, args: string[], env: Record<string, string>, label: string): ChildProcess {
+	const child = spawn(process.execPath, [...profileArgs(entry), "--import", TSX_LOADER, join(__dirname, entry), ...args], {
+		cwd: join(__dirname, ".."),
+		env: { ...process.env, ...env },
+		stdio: ["ignore", "pipe", "pipe", "ipc"]
+	});
+	children.add(child);
+	child.on("exit", () => children.delete(child));
+	child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[${label}] ${chunk.toString()}`));
+	child.stdout?.resume();
+	return child;
+}
+
+/** Every child still running gets SIGKILL: used when the bench stops early. */
+export function killChildren(): void {
+	for (const child of children) child.kill("SIGKILL");
+}
+
+/** SIGTERM to every child still running, then SIGKILL to those still there after `graceMs`. */
+export async function stopChildren(graceMs = 3000): Promise<void> {
+	const running = [...children].filter(child => child.exitCode === null && child.signalCode === null);
+	const exits = running.map(child => new Promise(resolve => child.once("exit", resolve)));
+	for (const child of running) child.kill("SIGTERM");
+	const timer = setTimeout(killChildren, graceMs);
+	await Promise.all(exits);
+	clearTimeout(timer);
+}
+
+function exitError(child: ChildProcess, label: string): Promise<never> {
+	return new Promise((_resolve, reject) => child.once("exit", code => reject(new Error(`${label} exited (${code}) unexpectedly`))));
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	const timeout = new Promise<never>((_resolve, reject) => {
+		timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms);
+	});
+	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export interface Usage {
+	readonly rss: number;
+	readonly heapUsed: number;
+	readonly cpuMicros: number;
+}
+
+export class GatewayProcess {
+	url = "";
+	private readonly child: ChildProcess;
+	private readonly exited: Promise<never>;
+
+	constructor(
+		readonly kind: GatewayKind,
+		env: { BENCH_ISSUER: string; BENCH_JWKS_URI: string }
+	) {
+		this.child = spawnTs("gateway.ts", [kind], env, `gateway ${kind}`);
+		this.exited = exitError(this.child, `gateway ${GATEWAY_LABELS[kind]}`);
+		this.exited.catch(() => undefined);
+	}
+
+	get label(): string {
+		return GATEWAY_LABELS[this.kind];
+	}
+
+	async ready(): Promise<this> {
+		const port = await withTimeout(Promise.race([this.next("ready"), this.exited]), 30_000, `starting gateway ${this.kind}`);
+		this.url = `http://127.0.0.1:${port.port}`;
+		return this;
+	}
+
+	async usage(): Promise<Usage> {
+		const answer = this.next("usage");
+		this.child.send({ type: "usage" });
+		return withTimeout(Promise.race([answer, this.exited]), 5000, `usage of gateway ${this.kind}`);
+	}
+
+	stop(): void {
+		if (this.child.exitCode === null) this.child.kill("SIGTERM");
+	}
+
+	private next<T extends GatewayMessage["type"]>(type: T): Promise<Extract<GatewayMessage, { type: T }>> {
+		return new Promise(resolve => {
+			const listener = (message: GatewayMessage): void => {
+				if (message.type !== type) return;
+				this.child.off("message", listener);
+				resolve(message as Extract<GatewayMessage, { type: T }>);
+			};
+			this.child.on("message", listener);
+		});
+	}
+}
+
+export type JobSpec = LoadJob extends infer J ? (J extends LoadJob ? Omit<J, "id"> : never) : never;
+
+export class LoadGenerator {
+	private readonly child = spawnTs("loadgen.ts", [], {}, "loadgen");
+	private readonly exited = exitError(this.child, "load generator");
+	private readonly pending = new Map<number, { resolve(result: LoadResult): void; reject(err: Error): void }>();
+	private nextId = 1;
+
+	constructor() {
+		this.exited.catch((err: Error) => {
+			for (const job of this.pending.values()) job.reject(err);
+		});
+		this.child.on("message", (message: LoadMessage) => {
+			const job = this.pending.get(message.id);
+			if (job === undefined) return;
+			this.pending.delete(message.id);
+			if (message.type === "result") job.resolve(message.result);
+			else job.reject(new Error(`load job failed: ${message.error}`));
+		});
+	}
+
+	run(spec: JobSpec, timeoutMs: number): Promise<LoadResult> {
+		const id = this.nextId++;
+		const result = new Promise<LoadResult>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+		this.child.send({ ...spec, id });
+		return withTimeout(result, timeoutMs, `load job ${spec.type} against ${spec.url}`);
+	}
+
+	/** Ends the jobs under way early; each still answers with what it measured. */
+	stopJobs(): void {
+		this.child.send({ type: "stop" });
+	}
+
+	close(): void {
+		if (this.child.exitCode === null) this.child.kill("SIGTERM");
+	}
+}

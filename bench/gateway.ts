@@ -1,0 +1,74 @@
+/**
+ * One gateway in its own process (child of bench/run.ts): `tsx bench/gateway.ts none|recipe|ours`
+ * with BENCH_ISSUER and BENCH_JWKS_URI set. Prints `READY <port>` and sends the same over IPC
+ * once it answers; answers `{ type: "usage" }` with its RSS, heap and CPU time; exits when the
+ * parent goes away.
+ */
+import type { AddressInfo } from "node:net";
+import { ServiceBroker, type Service, type ServiceSchema } from "moleculer";
+import type { ApiSettingsSchema } from "moleculer-web";
+import { parseAuthConfig } from "../lib/auth/config";
+import { createApiService } from "../services/api.service";
+import ProtectedService from "../services/protected.service";
+import { recipeGateway } from "./baseline-recipe";
+import { LOOPBACK, plainGateway } from "./gateway-schema";
+import type { GatewayKind, GatewayMessage } from "./protocol";
+
+function send(message: GatewayMessage): void {
+	process.send?.(message);
+}
+
+function schemaFor(kind: GatewayKind, issuer: string, jwksUri: string): ServiceSchema {
+	if (kind === "none") return plainGateway();
+	if (kind === "recipe") return recipeGateway(issuer, jwksUri);
+	const schema = createApiService(parseAuthConfig({ PORT: "0", JWT_ISSUER: issuer }));
+	// Loopback only, like the others; nothing else of the real gateway changes.
+	const settings: ApiSettingsSchema = { ...(schema.settings as ApiSettingsSchema), ip: LOOPBACK };
+	return { ...schema, settings } as ServiceSchema;
+}
+
+async function waitReady(url: string): Promise<void> {
+	const deadline = Date.now() + 15_000;
+	while (Date.now() < deadline) {
+		try {
+			if ((await fetch(`${url}/health/ready`)).status === 200) return;
+		} catch {
+			// not listening yet
+		}
+		await new Promise(resolve => setTimeout(resolve, 50));
+	}
+	throw new Error(`${url}/health/ready did not answer 200 within 15 s`);
+}
+
+async function main(): Promise<void> {
+	const kind = process.argv[2] as GatewayKind;
+	const issuer = process.env.BENCH_ISSUER ?? "";
+	const jwksUri = process.env.BENCH_JWKS_URI ?? "";
+	if (!["none", "recipe", "ours"].includes(kind) || issuer === "") throw new Error("usage: gateway.ts none|recipe|ours, with BENCH_ISSUER set");
+
+	const broker = new ServiceBroker({ logger: false, metrics: false, tracing: false });
+	const api = broker.createService(schemaFor(kind, issuer, jwksUri)) as Service & { server: { address(): AddressInfo } };
+	broker.createService(ProtectedService);
+	await broker.start();
+	const port = api.server.address().port;
+	if (kind === "ours") await waitReady(`http://${LOOPBACK}:${port}`);
+
+	process.on("message", (message: { type?: string }) => {
+		if (message.type !== "usage") return;
+		const usage = process.cpuUsage();
+		send({ type: "usage", rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed, cpuMicros: usage.user + usage.system });
+	});
+	const stop = (): void => {
+		void broker.stop().finally(() => process.exit(0));
+		setTimeout(() => process.exit(0), 3000).unref();
+	};
+	process.on("disconnect", stop);
+	process.on("SIGTERM", stop);
+	process.stdout.write(`READY ${port}\n`);
+	send({ type: "ready", port });
+}
+
+main().catch((err: unknown) => {
+	process.stderr.write(`gateway failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+	process.exit(1);
+});

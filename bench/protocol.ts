@@ -1,0 +1,79 @@
+/**
+ * Messages between the bench parent and its child processes (gateways and load generators),
+ * over the Node IPC channel. Shared so both ends agree on every field.
+ */
+
+export type GatewayKind = "none" | "recipe" | "ours";
+
+export const GATEWAY_LABELS: Record<GatewayKind, string> = {
+	none: "no auth",
+	recipe: "jwks-rsa + jsonwebtoken",
+	ours: "ours"
+};
+
+/** Parent -> gateway. */
+export interface UsageRequest {
+	readonly type: "usage";
+}
+
+/** Gateway -> parent. */
+export type GatewayMessage =
+	| { readonly type: "ready"; readonly port: number }
+	| { readonly type: "usage"; readonly rss: number; readonly heapUsed: number; readonly cpuMicros: number };
+
+/** Where a load generator gets the Bearer token of each request. */
+export type TokenSource =
+	/** The same token every request (static request buffer, cheapest for the generator). */
+	| { readonly kind: "fixed"; readonly token: string }
+	/** One line of the file per request; `cursor` names a position kept across jobs. */
+	| { readonly kind: "file"; readonly file: string; readonly cursor: string }
+	/** `prefix` (a real header and payload) + a random signature of `sigBytes` bytes. */
+	| { readonly kind: "bad-signature"; readonly prefix: string; readonly sigBytes: number }
+	/** A header with a random kid, then `payload` and a random signature. */
+	| { readonly kind: "unknown-kid"; readonly alg: string; readonly payload: string; readonly sigBytes: number };
+
+interface JobBase {
+	readonly id: number;
+	readonly url: string;
+	readonly connections: number;
+	readonly tokens: TokenSource;
+}
+
+/** As fast as the server answers (autocannon, closed loop). `amount` wins over `duration`. */
+export interface SaturateJob extends JobBase {
+	readonly type: "saturate";
+	readonly duration: number;
+	readonly amount?: number;
+}
+
+/** Open loop at a fixed rate; latency counted from when each request was due. */
+export interface PacedJob extends JobBase {
+	readonly type: "paced";
+	readonly rate: number;
+	/** Seconds; a "stop" message ends it sooner. */
+	readonly duration: number;
+}
+
+export type LoadJob = SaturateJob | PacedJob;
+
+export type LoadCommand = LoadJob | { readonly type: "stop" };
+
+export interface LoadResult {
+	/** Responses received. */
+	readonly requests: number;
+	/** Seconds. */
+	readonly duration: number;
+	readonly rps: number;
+	/** Milliseconds, responses of any status. */
+	readonly p50: number;
+	readonly p99: number;
+	readonly max: number;
+	readonly non2xx: number;
+	/** Connection errors and timeouts. */
+	readonly errors: number;
+	readonly statusCodes: Readonly<Record<string, number>>;
+	/** Share of one core the generator used during the job (1 = one core saturated). */
+	readonly cpu: number;
+}
+
+export type LoadMessage = { readonly type: "result"; readonly id: number; readonly result: LoadResult } | { readonly type: "failed"; readonly id: number; readonly error: string };

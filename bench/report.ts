@@ -1,0 +1,157 @@
+/**
+ * Summaries of the measured rounds, the Markdown report and bench/results/*.json.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem, type as osType, release } from "node:os";
+import { join } from "node:path";
+import { GATEWAY_LABELS, type GatewayKind, type LoadResult } from "./protocol";
+
+export const MiB = 1024 * 1024;
+
+export interface Round {
+	readonly load: LoadResult;
+	/** Bytes, sampled right after the round. */
+	readonly rss: number;
+	/** Share of one core the gateway used during the round. */
+	readonly gatewayCpu: number;
+	/** Cores busy with anything but the gateway and the load generator (other processes). */
+	readonly otherCpu: number;
+}
+
+export interface Row {
+	readonly scenario: string;
+	readonly gateway: GatewayKind;
+	readonly rounds: readonly Round[];
+	/** Tokens sent to this gateway in this scenario, warm-up included. */
+	readonly tokensSent: number;
+}
+
+export interface Summary {
+	readonly scenario: string;
+	readonly gateway: GatewayKind;
+	readonly rps: number;
+	readonly p50: number;
+	readonly p99: number;
+	readonly rssMiB: number;
+	readonly gatewayCpu: number;
+	readonly loadgenCpu: number;
+	readonly otherCpu: number;
+	readonly non2xx: number;
+	readonly errors: number;
+	/** rps / rps of the gateway without authentication in the same scenario; null for that gateway. */
+	readonly ratio: number | null;
+}
+
+export interface FixedRate {
+	readonly rate: number;
+	readonly none: { readonly p50: number; readonly p99: number; readonly rounds: readonly Round[] };
+	readonly ours: { readonly p50: number; readonly p99: number; readonly rounds: readonly Round[] };
+	readonly addedP99: number;
+}
+
+export function median(values: readonly number[]): number {
+	if (values.length === 0) return Number.NaN;
+	const sorted = [...values].sort((a, b) => a - b);
+	const mid = Math.floor(sorted.length / 2);
+	return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+export function summarise(rows: readonly Row[]): Summary[] {
+	const base = (scenario: string): Row | undefined => rows.find(row => row.scenario === scenario && row.gateway === "none");
+	return rows.map(row => {
+		const rps = median(row.rounds.map(round => round.load.rps));
+		const baseRow = base(row.scenario);
+		const baseRps = baseRow === undefined ? Number.NaN : median(baseRow.rounds.map(round => round.load.rps));
+		return {
+			scenario: row.scenario,
+			gateway: row.gateway,
+			rps,
+			p50: median(row.rounds.map(round => round.load.p50)),
+			p99: median(row.rounds.map(round => round.load.p99)),
+			rssMiB: Math.max(...row.rounds.map(round => round.rss)) / MiB,
+			gatewayCpu: median(row.rounds.map(round => round.gatewayCpu)),
+			loadgenCpu: Math.max(...row.rounds.map(round => round.load.cpu)),
+			otherCpu: Math.max(...row.rounds.map(round => round.otherCpu)),
+			non2xx: row.rounds.reduce((sum, round) => sum + round.load.non2xx, 0),
+			errors: row.rounds.reduce((sum, round) => sum + round.load.errors, 0),
+			ratio: row.gateway === "none" ? null : rps / baseRps
+		};
+	});
+}
+
+/** Milliseconds all cores spent busy and in total so far (for the share used by other processes). */
+export function cpuTimes(): { busy: number; total: number } {
+	let busy = 0;
+	let total = 0;
+	for (const { times } of cpus()) {
+		const all = times.user + times.nice + times.sys + times.idle + times.irq;
+		total += all;
+		busy += all - times.idle;
+	}
+	return { busy, total };
+}
+
+/** Cores busy between two `cpuTimes()`. */
+export function coresBusy(before: { busy: number; total: number }, after: { busy: number; total: number }): number {
+	const total = after.total - before.total;
+	return total > 0 ? ((after.busy - before.busy) / total) * cpus().length : 0;
+}
+
+export function machine(): Record<string, string | number> {
+	return {
+		cpu: cpus()[0]?.model ?? "unknown",
+		cores: cpus().length,
+		memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+		os: `${osType()} ${release()}`,
+		node: process.version
+	};
+}
+
+const int = (value: number): string => (Number.isFinite(value) ? Math.round(value).toLocaleString("en-US") : "n/a");
+const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
+const percent = (value: number): string => `${Math.round(value * 100)} %`;
+
+export function markdown(summaries: readonly Summary[], scenarios: readonly { id: string; title: string }[]): string {
+	const lines = [
+		"| scenario | gateway | req/s (median) | p50 ms | p99 ms | RSS MiB | ratio to no-auth | gateway CPU | loadgen CPU | other CPU |",
+		"|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+	];
+	for (const scenario of scenarios) {
+		for (const kind of ["none", "recipe", "ours"] as const) {
+			const s = summaries.find(row => row.scenario === scenario.id && row.gateway === kind);
+			const label = `${scenario.id}: ${scenario.title}`;
+			if (s === undefined) {
+				lines.push(`| ${label} | ${GATEWAY_LABELS[kind]} | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a |`);
+				continue;
+			}
+			const ratio = s.ratio === null ? "1.00" : fixed(s.ratio);
+			lines.push(
+				`| ${label} | ${GATEWAY_LABELS[kind]} | ${int(s.rps)} | ${fixed(s.p50)} | ${fixed(s.p99)} | ${fixed(s.rssMiB, 1)} | ${ratio} | ${percent(s.gatewayCpu)} | ${percent(s.loadgenCpu)} | ${percent(s.otherCpu)} |`
+			);
+		}
+	}
+	lines.push("", "| scenario | ours / recipe (req/s) |", "|---|---:|");
+	for (const scenario of scenarios) {
+		const ours = summaries.find(row => row.scenario === scenario.id && row.gateway === "ours");
+		const recipe = summaries.find(row => row.scenario === scenario.id && row.gateway === "recipe");
+		lines.push(`| ${scenario.id} | ${ours && recipe ? fixed(ours.rps / recipe.rps) : "n/a (the recipe cannot verify EdDSA)"} |`);
+	}
+	return lines.join("\n");
+}
+
+export function fixedRateLine(result: FixedRate): string {
+	return (
+		`Fixed rate, scenario A, ${int(result.rate)} req/s (open loop, median of rounds): no auth p50 ${fixed(result.none.p50)} ms, p99 ${fixed(result.none.p99)} ms; ` +
+		`ours p50 ${fixed(result.ours.p50)} ms, p99 ${fixed(result.ours.p99)} ms; p99 added by auth: ${fixed(result.addedP99)} ms`
+	);
+}
+
+export function writeResult(name: string, result: object): string {
+	const dir = join(__dirname, "results");
+	mkdirSync(dir, { recursive: true });
+	const file = join(dir, name);
+	writeFileSync(file, `${JSON.stringify(result, null, "\t")}\n`);
+	return file;
+}
+
+export { int, fixed };

@@ -1,0 +1,50 @@
+/**
+ * A short smoke of `npm run bench` in CI: both modes run, every gateway answers, and the report
+ * has its table. It asserts no ratio: speed is judged by a full run on a quiet machine (README).
+ */
+import { run } from "../support/process";
+
+jest.setTimeout(180_000);
+
+const COUNT = /([\d,]+)/;
+
+function rowsOf(report: string, prefix: string): string[] {
+	return report.split("\n").filter(line => line.startsWith(`| ${prefix}`));
+}
+
+function reqPerSecond(row: string): number {
+	const cell = row.split("|")[3] ?? "";
+	return Number((COUNT.exec(cell)?.[1] ?? "0").replace(/,/g, ""));
+}
+
+describe("npm run bench (smoke)", () => {
+	it("measures the three gateways in every scenario and reports a table, the machine and the fixed-rate latency", async () => {
+		const bench = run("npm", ["run", "-s", "bench", "--", "--smoke"], {});
+		const code = await bench.wait();
+		const report = bench.text;
+		expect({ code, tail: code === 0 ? "" : report.slice(-2000) }).toEqual({ code: 0, tail: "" });
+		expect(report).toMatch(/^Machine: .+, \d+ cores/m);
+		expect(report).toMatch(/^Node v24\./m);
+
+		for (const scenario of ["A: one RS256 token", "B: 2,000 RS256 tokens"]) {
+			const rows = rowsOf(report, scenario);
+			expect(rows.map(row => row.split("|")[2]?.trim())).toEqual(["no auth", "jwks-rsa + jsonwebtoken", "ours"]);
+			for (const row of rows) expect(reqPerSecond(row)).toBeGreaterThan(0);
+		}
+		const eddsa = rowsOf(report, "B-EdDSA");
+		expect(reqPerSecond(eddsa.find(row => row.includes("| ours |")) ?? "")).toBeGreaterThan(0);
+		expect(report).toMatch(/^Fixed rate, scenario A, [\d,]+ req\/s .*p99 added by auth: -?[\d.]+ ms$/m);
+	});
+
+	it("floods our gateway with invalid tokens and unknown kids, accepts none, and keeps serving valid ones", async () => {
+		const bench = run("npm", ["run", "-s", "bench", "--", "--flood", "--flood-count", "3000"], {});
+		const code = await bench.wait();
+		const report = bench.text;
+		expect({ code, tail: code === 0 ? "" : report.slice(-2000) }).toEqual({ code: 0, tail: "" });
+		expect(rowsOf(report, "bad signature, real kid")[0]).toContain("401: 3,000");
+		expect(rowsOf(report, "unknown kids")[0]).toContain("401: 3,000");
+		expect(report).toContain("Flood tokens accepted: 0");
+		expect(report).toContain("Valid tokens during the floods: every one got 2xx");
+		expect(report).toMatch(/^RSS growth after the floods: [\d.]+ MiB/m);
+	});
+});

@@ -1,0 +1,96 @@
+/**
+ * The signature step runs on node:crypto's thread pool instead of jsonwebtoken (npm run bench
+ * shows why). jsonwebtoken stays the reference: for every RS/PS/ES algorithm, on valid tokens
+ * and on random mutations of them, both must give the same answer. EdDSA, which jsonwebtoken
+ * cannot verify, is checked against node:crypto's synchronous one-shot verify.
+ */
+import { createPublicKey, verify as cryptoVerify } from "node:crypto";
+import fc from "fast-check";
+import jwt from "jsonwebtoken";
+import type { JwsAlgorithm } from "../../lib/auth/algorithms";
+import type { VerificationKey } from "../../lib/auth/key-set";
+import { signatureIsValid } from "../../lib/auth/signature";
+import { parseToken, type ParsedToken } from "../../lib/auth/token";
+import { generateSigningKey, mintToken, signJwt, type SigningAlgorithm } from "../../lib/dev-issuer/signer";
+
+const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
+const JWS_ALGORITHMS: SigningAlgorithm[] = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "ES512"];
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+function parsed(token: string): ParsedToken | null {
+	const result = parseToken(token);
+	return result.ok ? result : null;
+}
+
+function setup(alg: SigningAlgorithm) {
+	const signing = generateSigningKey(alg, `k-${alg}`);
+	const publicKey = createPublicKey(signing.privateKey);
+	const key: VerificationKey = { kid: signing.kid, key: publicKey, algorithms: new Set([alg as JwsAlgorithm]) };
+	const token = mintToken(signing, { issuer: "https://issuer.example" });
+	return { signing, publicKey, key, token };
+}
+
+/** jsonwebtoken's verdict on the signature alone. */
+function referenceVerdict(token: string, alg: SigningAlgorithm, publicKey: ReturnType<typeof createPublicKey>): boolean {
+	try {
+		jwt.verify(token, publicKey, { algorithms: [alg as jwt.Algorithm], ignoreExpiration: true, ignoreNotBefore: true });
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+describe.each(JWS_ALGORITHMS)("signature step agrees with jsonwebtoken: %s", alg => {
+	const { publicKey, key, token } = setup(alg);
+
+	it("accepts the token jsonwebtoken signed, and jsonwebtoken accepts a token signed here", async () => {
+		expect(await signatureIsValid(parsed(token) as ParsedToken, alg as JwsAlgorithm, key)).toBe(true);
+		const other = setup(alg);
+		expect(referenceVerdict(signJwt(other.signing, { iss: "x" }), alg, other.publicKey)).toBe(true);
+	});
+
+	it("gives jsonwebtoken's answer for every single-character change of the token", async () => {
+		await fc.assert(
+			fc.asyncProperty(fc.nat({ max: token.length - 1 }), fc.constantFrom(...ALPHABET), async (index, char) => {
+				const mutated = token.slice(0, index) + char + token.slice(index + 1);
+				const reference = referenceVerdict(mutated, alg, publicKey);
+				const structure = parsed(mutated);
+				// What parseToken refuses never reaches the signature step. It is stricter than
+				// jsonwebtoken on purpose (a non-canonical last base64url character): token.spec.ts.
+				if (structure === null) return;
+				expect(await signatureIsValid(structure, alg as JwsAlgorithm, key)).toBe(reference);
+			}),
+			{ seed: SEED, numRuns: 150 }
+		);
+	});
+
+	it("refuses an all-zero signature of the right length", async () => {
+		const structure = parsed(token) as ParsedToken;
+		const zero = { ...structure, signature: Buffer.alloc(structure.signature.length) };
+		expect(await signatureIsValid(zero, alg as JwsAlgorithm, key)).toBe(false);
+	});
+});
+
+describe("signature step: EdDSA", () => {
+	const { signing, publicKey, key, token } = setup("EdDSA");
+
+	it("agrees with node:crypto's synchronous verify on random single-character changes", async () => {
+		await fc.assert(
+			fc.asyncProperty(fc.nat({ max: token.length - 1 }), fc.constantFrom(...ALPHABET), async (index, char) => {
+				const structure = parsed(token.slice(0, index) + char + token.slice(index + 1));
+				if (structure === null) return;
+				const reference = structure.signature.length === 64 && cryptoVerify(null, Buffer.from(structure.signingInput), publicKey, structure.signature);
+				expect(await signatureIsValid(structure, "EdDSA", key)).toBe(reference);
+			}),
+			{ seed: SEED, numRuns: 150 }
+		);
+	});
+
+	it("refuses a signature that is not 64 bytes, and a key of another type", async () => {
+		const structure = parsed(token) as ParsedToken;
+		expect(await signatureIsValid({ ...structure, signature: structure.signature.subarray(0, 63) }, "EdDSA", key)).toBe(false);
+		const rsa = setup("RS256").key;
+		expect(await signatureIsValid(structure, "EdDSA", rsa)).toBe(false);
+		expect(signing.kid).toBe("k-EdDSA");
+	});
+});
