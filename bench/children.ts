@@ -10,14 +10,15 @@ import { GATEWAY_LABELS, type GatewayKind, type GatewayMessage, type LoadJob, ty
 const TSX_LOADER = pathToFileURL(require.resolve("tsx")).href;
 const children = new Set<ChildProcess>();
 
-/** BENCH_CPU_PROF=dir: each gateway writes a V8 CPU profile there when it exits. */
-function profileArgs(entry: string): string[] {
+/** Gateways may be asked for memory after a full GC; BENCH_CPU_PROF=dir: each writes a V8 CPU profile there when it exits. */
+function gatewayArgs(entry: string): string[] {
+	if (entry !== "gateway.ts") return [];
 	const dir = process.env.BENCH_CPU_PROF;
-	return dir && entry === "gateway.ts" ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+	return ["--expose-gc", ...(dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [])];
 }
 
 function spawnTs(entry: string, args: string[], env: Record<string, string>, label: string): ChildProcess {
-	const child = spawn(process.execPath, [...profileArgs(entry), "--import", TSX_LOADER, join(__dirname, entry), ...args], {
+	const child = spawn(process.execPath, [...gatewayArgs(entry), "--import", TSX_LOADER, join(__dirname, entry), ...args], {
 		cwd: join(__dirname, ".."),
 		env: { ...process.env, ...env },
 		stdio: ["ignore", "pipe", "pipe", "ipc"]
@@ -86,9 +87,10 @@ export class GatewayProcess {
 		return this;
 	}
 
-	async usage(): Promise<Usage> {
+	/** `settle`: after a full garbage collection, for memory that is really kept. */
+	async usage(settle = false): Promise<Usage> {
 		const answer = this.next("usage");
-		this.child.send({ type: "usage" });
+		this.child.send({ type: "usage", settle });
 		return withTimeout(Promise.race([answer, this.exited]), 5000, `usage of gateway ${this.kind}`);
 	}
 

@@ -87,6 +87,9 @@ export async function fixedRate(m: Measurer, token: string, rate: number): Promi
 	const { rounds, duration, connections } = m.args;
 	const measured: Record<"none" | "ours", Round[]> = { none: [], ours: [] };
 	const paced = (url: string): JobSpec => ({ type: "paced", url, connections, rate, duration, tokens: { kind: "fixed", token } });
+	// A paced warm-up first: the first seconds of a new pattern (fresh connections, JIT) land in p99.
+	const warmup = (url: string): JobSpec => ({ ...paced(url), duration: m.args.warmup });
+	for (const kind of ["none", "ours"] as const) await measure(m, kind, warmup, `A at ${rate} req/s, warm-up ${kind}`, false);
 	for (let round = 1; round <= rounds; round++) {
 		for (const kind of ["none", "ours"] as const) {
 			measured[kind].push(await measure(m, kind, paced, `A at ${rate} req/s, round ${round}/${rounds} ${kind}`));

@@ -14,6 +14,8 @@ export const GATEWAY_LABELS: Record<GatewayKind, string> = {
 /** Parent -> gateway. */
 export interface UsageRequest {
 	readonly type: "usage";
+	/** Measure after a full garbage collection. */
+	readonly settle?: boolean;
 }
 
 /** Gateway -> parent. */

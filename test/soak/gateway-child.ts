@@ -8,7 +8,7 @@ import { parseAuthConfig } from "../../lib/auth/config";
 import { createApiService } from "../../services/api.service";
 import ProtectedService from "../../services/protected.service";
 
-export type GatewayMessage = { type: "stats"; rss: number; loopDelayP99Ms: number; loopDelayMaxMs: number } | { type: "ready"; port: number };
+export type GatewayMessage = { type: "stats"; rss: number; heapUsed: number; heapTotal: number; loopDelayP99Ms: number; loopDelayMaxMs: number } | { type: "ready"; port: number };
 
 async function main(): Promise<void> {
 	const broker = new ServiceBroker({ logger: false, metrics: false });
@@ -19,9 +19,12 @@ async function main(): Promise<void> {
 	const loop = monitorEventLoopDelay({ resolution: 10 });
 	loop.enable();
 	const send = (message: GatewayMessage) => process.send?.(message);
-	process.on("message", (message: { type: string }) => {
+	process.on("message", (message: { type: string; settle?: boolean }) => {
 		if (message.type === "stats") {
-			send({ type: "stats", rss: process.memoryUsage().rss, loopDelayP99Ms: loop.percentile(99) / 1e6, loopDelayMaxMs: loop.max / 1e6 });
+			// Garbage not yet collected is not growth: `settle` measures after a full GC (run with --expose-gc).
+			if (message.settle) (globalThis as { gc?: () => void }).gc?.();
+			const memory = process.memoryUsage();
+			send({ type: "stats", rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, loopDelayP99Ms: loop.percentile(99) / 1e6, loopDelayMaxMs: loop.max / 1e6 });
 		} else if (message.type === "reset-loop") {
 			loop.reset();
 		} else if (message.type === "stop") {
