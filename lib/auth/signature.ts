@@ -3,7 +3,8 @@
  * signature check is 16 µs (RS256) to 60 µs (Ed25519) of CPU, and jsonwebtoken's synchronous
  * `verify` adds 10 µs more of decoding what `parseToken` already decoded, all on the event
  * loop. The asynchronous `crypto.verify` leaves the loop free to parse and answer other
- * requests meanwhile. The key has already been proven to fit the algorithm (key-set.ts).
+ * requests meanwhile (with a bounded queue, below). The key has already been proven to fit the
+ * algorithm (key-set.ts).
  */
 import { constants, verify, type KeyObject, type VerifyKeyObjectInput } from "node:crypto";
 import type { JwsAlgorithm } from "./algorithms";
@@ -39,15 +40,44 @@ function keyInput(scheme: SignatureScheme, key: KeyObject): KeyObject | VerifyKe
 	return scheme.options === undefined ? key : { key, ...scheme.options };
 }
 
+/**
+ * Checks queued on the thread pool at most. The pool (4 threads by default) also serves `fs` and
+ * the `dns.lookup` of key-set fetches: a flood of forged tokens must not queue thousands of jobs
+ * ahead of them (256 queued Ed25519 checks are about 4 ms of work for 4 threads). Past the bound
+ * a check runs on the event loop, which slows the flood's own connections and bounds the queue.
+ */
+export const MAX_QUEUED_CHECKS = 256;
+let queued = 0;
+
+function verifySync(scheme: SignatureScheme, data: Buffer, key: KeyObject, signature: Buffer): boolean {
+	try {
+		return verify(scheme.digest, data, keyInput(scheme, key), signature);
+	} catch {
+		return false;
+	}
+}
+
 /** True only for a signature that verifies; any error (a malformed signature) is false. */
 export function signatureIsValid(parsed: ParsedToken, alg: JwsAlgorithm, key: VerificationKey): Promise<boolean> {
 	const scheme = SCHEMES[alg];
 	if (scheme.bytes !== undefined && parsed.signature.length !== scheme.bytes) return Promise.resolve(false);
+	const data = Buffer.from(parsed.signingInput);
+	if (queued >= MAX_QUEUED_CHECKS) return Promise.resolve(verifySync(scheme, data, key.key, parsed.signature));
+	queued += 1;
 	return new Promise(resolve => {
+		const done = (valid: boolean): void => {
+			queued -= 1;
+			resolve(valid);
+		};
 		try {
-			verify(scheme.digest, Buffer.from(parsed.signingInput), keyInput(scheme, key.key), parsed.signature, (err, ok) => resolve(err === null && ok));
+			verify(scheme.digest, data, keyInput(scheme, key.key), parsed.signature, (err, ok) => done(err === null && ok));
 		} catch {
-			resolve(false);
+			done(false);
 		}
 	});
+}
+
+/** Checks now waiting on or running in the thread pool (for tests and diagnostics). */
+export function queuedChecks(): number {
+	return queued;
 }

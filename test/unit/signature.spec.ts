@@ -9,7 +9,7 @@ import fc from "fast-check";
 import jwt from "jsonwebtoken";
 import type { JwsAlgorithm } from "../../lib/auth/algorithms";
 import type { VerificationKey } from "../../lib/auth/key-set";
-import { signatureIsValid } from "../../lib/auth/signature";
+import { MAX_QUEUED_CHECKS, queuedChecks, signatureIsValid } from "../../lib/auth/signature";
 import { parseToken, type ParsedToken } from "../../lib/auth/token";
 import { generateSigningKey, mintToken, signJwt, type SigningAlgorithm } from "../../lib/dev-issuer/signer";
 
@@ -92,5 +92,19 @@ describe("signature step: EdDSA", () => {
 		const rsa = setup("RS256").key;
 		expect(await signatureIsValid(structure, "EdDSA", rsa)).toBe(false);
 		expect(signing.kid).toBe("k-EdDSA");
+	});
+});
+
+describe("signature step: a bounded thread-pool queue", () => {
+	it("queues at most MAX_QUEUED_CHECKS checks, runs the rest on the event loop, and answers every one right", async () => {
+		const { key, token } = setup("RS256");
+		const valid = parsed(token) as ParsedToken;
+		const forged = { ...valid, signature: Buffer.from(valid.signature).fill(7, 0, 8) };
+		const count = MAX_QUEUED_CHECKS * 4;
+		const checks = Array.from({ length: count }, (_, i) => signatureIsValid(i % 2 === 0 ? valid : forged, "RS256", key));
+		expect(queuedChecks()).toBe(MAX_QUEUED_CHECKS);
+		const answers = await Promise.all(checks);
+		expect(answers).toEqual(Array.from({ length: count }, (_, i) => i % 2 === 0));
+		expect(queuedChecks()).toBe(0);
 	});
 });
