@@ -4,7 +4,8 @@
  */
 import type { Context, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
-import type { ApiSettingsSchema, GatewayResponse, IncomingRequest } from "moleculer-web";
+import type { ApiSettingsSchema, IncomingRequest } from "moleculer-web";
+import { live } from "../services/api.service";
 
 export type AuthorizeHook = (this: unknown, ctx: Context<unknown, { user?: unknown }>, route: unknown, req: IncomingRequest) => Promise<void>;
 
@@ -17,10 +18,7 @@ const liveRoute = {
 	bodyParsers: false,
 	mappingPolicy: "restrict" as const,
 	aliases: {
-		"GET /live"(_req: IncomingRequest, res: GatewayResponse) {
-			res.writeHead(200, { "Content-Type": "application/json; charset=utf-8" });
-			res.end('{"status":"ok"}');
-		}
+		"GET /live": live
 	}
 };
 

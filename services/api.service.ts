@@ -19,6 +19,11 @@ function sendJson(res: GatewayResponse, status: number, body: object): void {
 	res.end(payload);
 }
 
+/** Liveness: the process answers HTTP. Shared with the bench's gateways, so routing costs the same. */
+export function live(_req: IncomingRequest, res: GatewayResponse): void {
+	sendJson(res, 200, { status: "ok" });
+}
+
 /** Health answers carry status only: no node ids, services or actions. */
 const healthRoute = {
 	path: "/health",
@@ -26,9 +31,7 @@ const healthRoute = {
 	bodyParsers: false,
 	mappingPolicy: "restrict" as const,
 	aliases: {
-		"GET /live"(_req: IncomingRequest, res: GatewayResponse) {
-			sendJson(res, 200, { status: "ok" });
-		},
+		"GET /live": live,
 		"GET /ready"(this: ApiThis, _req: IncomingRequest, res: GatewayResponse) {
 			const { ready, issuersWithoutKeys } = this.authenticator.readiness();
 			if (ready) sendJson(res, 200, { status: "ready" });

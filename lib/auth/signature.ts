@@ -57,7 +57,7 @@ function verifySync(scheme: SignatureScheme, data: Buffer, key: KeyObject, signa
 	}
 }
 
-/** True only for a signature that verifies; any error (a malformed signature) is false. */
+/** True only for a signature that verifies; an error (a malformed signature) counts as false. */
 export function signatureIsValid(parsed: ParsedToken, alg: JwsAlgorithm, key: VerificationKey): Promise<boolean> {
 	const scheme = SCHEMES[alg];
 	if (scheme.bytes !== undefined && parsed.signature.length !== scheme.bytes) return Promise.resolve(false);

@@ -2,7 +2,7 @@
  * Signing keys and compact-JWS signing for the development issuer (and the tests' issuers).
  * `mintToken` signs RS/PS/ES tokens with jsonwebtoken, the reference JWS implementation, so
  * every test token of those families is one that our own signature step did not produce;
- * jsonwebtoken cannot sign EdDSA, which `signJwt` does with raw node:crypto, as it does any
+ * jsonwebtoken cannot sign EdDSA, which `signJwt` does with raw node:crypto, as it does every
  * hostile header the tests need.
  */
 import { constants, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from "node:crypto";
@@ -80,5 +80,6 @@ export function mintToken(key: SigningKey, options: MintOptions): string {
 		jti: randomUUID()
 	};
 	if (key.alg === "EdDSA") return signJwt(key, payload);
-	return jwt.sign(payload, key.privateKey, { algorithm: key.alg, keyid: key.kid, header: { alg: key.alg, typ: "JWT", kid: key.kid } });
+	// jsonwebtoken's header: { alg, typ: "JWT", kid }, as signJwt's.
+	return jwt.sign(payload, key.privateKey, { algorithm: key.alg, keyid: key.kid });
 }
