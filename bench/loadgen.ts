@@ -9,7 +9,8 @@ import autocannon from "autocannon";
 import { Agent, request } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { LoadCommand, LoadJob, LoadMessage, LoadResult, PacedJob, SaturateJob } from "./protocol";
-import { tokenSource } from "./token-source";
+import { fileCursor, tokenSource } from "./token-source";
+import { runWrk, wrkCanRun } from "./wrk";
 
 /** Latencies in ms, any number of them, and the status of every response. */
 class Recorder {
@@ -75,7 +76,23 @@ function requestBytes(job: SaturateJob): Pick<autocannon.Options, "requests" | "
 	};
 }
 
+async function saturateWithWrk(job: SaturateJob): Promise<LoadResult> {
+	const cursor = job.tokens.kind === "file" ? job.tokens.cursor : null;
+	let stop: (() => void) | undefined;
+	try {
+		const result = await runWrk(job, cursor === null ? 0 : fileCursor.position(cursor), s => {
+			stop = s;
+			stoppers.add(s);
+		});
+		if (cursor !== null) fileCursor.advance(cursor, result.requests);
+		return result;
+	} finally {
+		if (stop) stoppers.delete(stop);
+	}
+}
+
 async function saturate(job: SaturateJob): Promise<LoadResult> {
+	if (wrkCanRun(job)) return saturateWithWrk(job);
 	const recorder = new Recorder();
 	const instance = autocannon({
 		url: job.url,

@@ -34,6 +34,12 @@ function base64url(text: string): string {
 	return Buffer.from(text).toString("base64url");
 }
 
+/** For a generator that sends a file's tokens itself (wrk): where the cursor stands, and moving it on. */
+export const fileCursor = {
+	position: (cursor: string): number => cursors.get(cursor) ?? 0,
+	advance: (cursor: string, sent: number): void => void cursors.set(cursor, (cursors.get(cursor) ?? 0) + sent)
+};
+
 export function tokenSource(source: TokenSource): NextToken {
 	switch (source.kind) {
 		case "fixed":
