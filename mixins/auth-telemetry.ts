@@ -30,6 +30,8 @@ function loggable(value: string | undefined): string | undefined {
 
 export class AuthTelemetry {
 	private readonly limiter = new LogLimiter(REJECTION_LOG_LINES_PER_SECOND);
+	/** Whether verifications are timed: only when a metrics registry records it. */
+	readonly timed: boolean;
 	private readonly fetchSpans = new Map<string, Span>();
 
 	constructor(
@@ -37,6 +39,7 @@ export class AuthTelemetry {
 		private readonly logger: Logger
 	) {
 		const metrics = broker.metrics;
+		this.timed = broker.isMetricsEnabled();
 		const counter = (name: string, description: string, labelNames: string[]) => metrics.register({ type: "counter", name, description, labelNames });
 		counter(METRIC_NAMES.verifications, "Token verifications by result and reason", ["result", "reason"]);
 		metrics.register({
@@ -83,6 +86,7 @@ export class AuthTelemetry {
 	}
 
 	verified(seconds: number): void {
+		if (!this.timed) return;
 		this.broker.metrics.increment(METRIC_NAMES.verifications, { result: "accepted", reason: "none" });
 		this.broker.metrics.observe(METRIC_NAMES.verificationSeconds, seconds, { result: "accepted" });
 	}

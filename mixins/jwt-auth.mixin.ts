@@ -7,7 +7,6 @@ import type { Context, Service, ServiceSchema, Span } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { IncomingRequest } from "moleculer-web";
 import { Authenticator } from "../lib/auth/authenticator";
-import { bearerToken } from "../lib/auth/bearer";
 import type { AuthConfig } from "../lib/auth/config";
 import { challengeFor, reject, REASONS, type Rejection } from "../lib/auth/reasons";
 import { requirementOf, type Requirement } from "../lib/auth/requirement";
@@ -25,7 +24,7 @@ export interface GatewayMeta {
 export interface JwtAuthMethods {
 	authorize(ctx: Context<unknown, GatewayMeta>, route: unknown, req: IncomingRequest): void | Promise<void>;
 	admit(ctx: Context<unknown, GatewayMeta>, requirement: Requirement, verdict: Verdict, startedAt: number, span: Span | null): void;
-	checkToken(token: string): Verdict | Promise<Verdict>;
+	checkCredentials(authorization: string | undefined, connection?: object): Verdict | Promise<Verdict> | null;
 	unexpectedFailure(err: unknown): Rejection;
 	verifyToken(token: string): Promise<Verdict>;
 	rejectionError(ctx: Context<unknown, GatewayMeta>, rejection: Rejection): Error;
@@ -95,24 +94,25 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 					this.logger.error(`Action ${req.$action?.name ?? "?"} has an auth declaration that cannot be read; it refuses every caller`);
 					throw this.rejectionError(ctx, reject("action_misdeclared"));
 				}
-				const token = bearerToken(req.headers.authorization);
-				if (token === null) {
+				const authorization = req.headers.authorization;
+				const span = authorization !== undefined && this.broker.isTracingEnabled() ? ctx.startSpan("jwt.verify") : null;
+				const startedAt = this.telemetry.timed ? performance.now() : 0;
+				const verdict = this.checkCredentials(authorization, req.socket ?? undefined);
+				if (verdict === null) {
+					if (span) ctx.finishSpan(span.addTags({ result: "no_token" }));
 					if (requirement.kind === "optional") {
 						ctx.meta.user = null;
 						return;
 					}
 					throw this.rejectionError(ctx, reject("no_token"));
 				}
-				const span = this.broker.isTracingEnabled() ? ctx.startSpan("jwt.verify") : null;
-				const startedAt = performance.now();
-				const verdict = this.checkToken(token);
 				if (isPending(verdict)) return verdict.then(settled => this.admit(ctx, requirement, settled, startedAt, span));
 				this.admit(ctx, requirement, verdict, startedAt, span);
 			},
 
 			/** The request goes on with the claims in ctx.meta.user, or fails with the verdict's reason. */
 			admit(this: JwtAuthThis, ctx, requirement, verdict, startedAt, span) {
-				const seconds = (performance.now() - startedAt) / 1000;
+				const seconds = this.telemetry.timed ? (performance.now() - startedAt) / 1000 : 0;
 				if (span) ctx.finishSpan(span.addTags({ result: verdict.ok ? "accepted" : verdict.reason }));
 				if (!verdict.ok) {
 					this.telemetry.rejected(verdict, ctx.requestID, seconds);
@@ -127,11 +127,11 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 				ctx.meta.user = verdict.claims;
 			},
 
-			/** Total: whatever goes wrong inside, the caller gets a verdict, never a 500. */
-			checkToken(this: JwtAuthThis, token) {
+			/** Total: whatever goes wrong inside, the caller gets a verdict (null: no Bearer token), never a 500. */
+			checkCredentials(this: JwtAuthThis, authorization, connection) {
 				try {
-					const verdict = this.authenticator.check(token);
-					return isPending(verdict) ? verdict.catch((err: unknown) => this.unexpectedFailure(err)) : verdict;
+					const verdict = this.authenticator.checkAuthorization(authorization, connection);
+					return verdict !== null && isPending(verdict) ? verdict.catch((err: unknown) => this.unexpectedFailure(err)) : verdict;
 				} catch (err) {
 					return this.unexpectedFailure(err);
 				}
@@ -142,8 +142,13 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 				return reject("malformed");
 			},
 
+			/** Total, as checkCredentials: for the broker's `verify` action, which is given the bare token. */
 			async verifyToken(this: JwtAuthThis, token: string): Promise<Verdict> {
-				return this.checkToken(token);
+				try {
+					return await this.authenticator.verify(token);
+				} catch (err) {
+					return this.unexpectedFailure(err);
+				}
 			},
 
 			/** The HTTP answer for a rejection: status, headers and body from the reason table. */

@@ -2,6 +2,7 @@
  * The composition root of the core: one key store per trusted issuer and the verifier over
  * them, built once from the parsed configuration.
  */
+import { bearerToken } from "./bearer";
 import type { AuthConfig } from "./config";
 import { IssuerKeyStore, type KeyStoreEvents, type RefreshReport } from "./key-store";
 import { DEFAULT_TOKEN_CACHE_SIZE, TokenCache, type TokenCacheEvents } from "./token-cache";
@@ -52,9 +53,22 @@ export class Authenticator {
 		return this.verifier.verify(token);
 	}
 
-	/** As `verify`, but synchronous for a token verified before (the gateway's hot path). */
+	/** As `verify`, but synchronous for a token verified before. */
 	check(token: string): Verdict | Promise<Verdict> {
 		return this.verifier.check(token);
+	}
+
+	/**
+	 * The gateway's hot path: the verdict on a request's Authorization header, null when it
+	 * carries no Bearer token. Synchronous for a token verified before; `connection` (the
+	 * request's socket) lets a keep-alive client's unchanged header be recognised as a whole.
+	 */
+	checkAuthorization(authorization: string | undefined, connection?: object): Verdict | Promise<Verdict> | null {
+		if (authorization === undefined) return null;
+		const recalled = connection === undefined ? undefined : this.verifier.recall(connection, authorization);
+		if (recalled !== undefined) return recalled;
+		const token = bearerToken(authorization);
+		return token === null ? null : this.verifier.check(token, connection, authorization);
 	}
 
 	readiness(): Readiness {

@@ -39,9 +39,37 @@ function checkAudience(payload: JsonObject, accepted: readonly string[]): Reject
 	return values.some(v => accepted.includes(v)) ? null : reject("audience_mismatch");
 }
 
+/** The time claims of a token whose claims passed `checkClaims` once. */
+export interface TokenTimes {
+	readonly exp: number;
+	readonly nbf: number | undefined;
+	readonly iat: number | undefined;
+}
+
+/** Of claims that passed `checkClaims` (so exp is there and each present one is a number). */
+export function tokenTimes(payload: JsonObject): TokenTimes {
+	return { exp: payload.exp as number, nbf: payload.nbf as number | undefined, iat: payload.iat as number | undefined };
+}
+
+/**
+ * The rules that depend on the clock. The only ones a token verified earlier can fail later:
+ * the rest depend on the token alone, and the token is the same.
+ */
+export function checkTimes(times: TokenTimes, rules: ClaimRules, nowSeconds: number): Rejection | null {
+	const { exp, nbf, iat } = times;
+	const tolerance = rules.clockTolerance;
+	if (nowSeconds >= exp + tolerance) return reject("expired");
+	if (nbf !== undefined && nbf > nowSeconds + tolerance) return reject("not_yet_valid");
+	if (iat !== undefined && iat > nowSeconds + tolerance) return reject("issued_in_future");
+	if (rules.maxTokenAge !== null) {
+		if (iat === undefined) return reject("missing_claim", "The token has no iat claim");
+		if (nowSeconds - iat > rules.maxTokenAge + tolerance) return reject("too_old");
+	}
+	return null;
+}
+
 /** `nowSeconds` is passed in so that a test (and a cached verdict) can use its own clock. */
 export function checkClaims(header: JwsHeader, payload: JsonObject, rules: ClaimRules, nowSeconds: number): Rejection | null {
-	const tolerance = rules.clockTolerance;
 	const exp = timeClaim(payload, "exp");
 	if (isRejection(exp)) return exp;
 	if (exp === undefined) return reject("missing_claim", "The token has no exp claim");
@@ -55,13 +83,8 @@ export function checkClaims(header: JwsHeader, payload: JsonObject, rules: Claim
 		}
 	}
 
-	if (nowSeconds >= exp + tolerance) return reject("expired");
-	if (nbf !== undefined && nbf > nowSeconds + tolerance) return reject("not_yet_valid");
-	if (iat !== undefined && iat > nowSeconds + tolerance) return reject("issued_in_future");
-	if (rules.maxTokenAge !== null) {
-		if (iat === undefined) return reject("missing_claim", "The token has no iat claim");
-		if (nowSeconds - iat > rules.maxTokenAge + tolerance) return reject("too_old");
-	}
+	const timing = checkTimes({ exp, nbf, iat }, rules, nowSeconds);
+	if (timing) return timing;
 	if (rules.audience !== null) {
 		const audience = checkAudience(payload, rules.audience);
 		if (audience) return audience;

@@ -3,15 +3,34 @@
  * keyed by a hash of the token (never the token itself), for no longer than the token's
  * `exp`. An entry holds the very key that verified it: when that key leaves the key set the
  * entry no longer counts (the gap of fast-jwt #5), and the claim rules still run on every hit.
+ *
+ * In front of the hash, each connection remembers the credentials last verified on it. A
+ * keep-alive client sends the same Authorization header request after request; recognising it
+ * by string equality skips parsing it and the SHA-256, which on the request path cost more
+ * than the rest of a cache hit. That holds one token per open connection, for as long as the
+ * connection lives (the socket is a weak key), like the connection's own buffers.
  */
 import { hash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { VerificationKey } from "./key-set";
 import type { VerifiedToken } from "./verifier";
+import type { TokenTimes } from "./claims";
 
 export interface CachedVerification {
 	readonly verified: VerifiedToken;
 	readonly key: VerificationKey;
+	/** The clock-dependent claims, for re-checking a remembered token without re-reading its claims. */
+	readonly times: TokenTimes;
+	/** Epoch ms of the signature check. */
+	readonly verifiedAt: number;
+}
+
+interface Remembered {
+	/** What the client sent: the token, or the whole Authorization header. */
+	readonly presented: string;
+	readonly entry: CachedVerification;
+	/** Epoch ms from which the token is verified again, as its entry in the LRU would be. */
+	readonly until: number;
 }
 
 export const DEFAULT_TOKEN_CACHE_SIZE = 20_000;
@@ -23,8 +42,14 @@ export interface TokenCacheEvents {
 	miss?(): void;
 }
 
+/** Epoch ms until which an entry counts: the token's exp, and at most MAX_ENTRY_TTL_MS after its signature was checked. */
+function deadlineOf(entry: CachedVerification): number {
+	return Math.min(entry.times.exp * 1000, entry.verifiedAt + MAX_ENTRY_TTL_MS);
+}
+
 export class TokenCache {
 	private readonly entries: LRUCache<string, CachedVerification>;
+	private readonly lastOnConnection = new WeakMap<object, Remembered>();
 
 	constructor(
 		max = DEFAULT_TOKEN_CACHE_SIZE,
@@ -46,9 +71,30 @@ export class TokenCache {
 	}
 
 	set(hash: string, entry: CachedVerification): void {
-		const exp = entry.verified.claims.exp as number;
-		const ttl = Math.min(exp * 1000 - this.now(), MAX_ENTRY_TTL_MS);
+		const ttl = deadlineOf(entry) - this.now();
 		if (ttl > 0) this.entries.set(hash, entry, { ttl });
+	}
+
+	/** The entry last verified on `connection`, when `presented` is what was presented then. */
+	recall(connection: object, presented: string): CachedVerification | undefined {
+		const last = this.lastOnConnection.get(connection);
+		if (last === undefined || last.presented !== presented) return undefined;
+		if (this.now() >= last.until) {
+			this.lastOnConnection.delete(connection);
+			return undefined;
+		}
+		this.events.hit?.();
+		return last.entry;
+	}
+
+	/** The token in `presented` was just verified (or found in the LRU) on `connection`. */
+	remember(connection: object, presented: string, entry: CachedVerification): void {
+		const until = deadlineOf(entry);
+		if (until > this.now()) this.lastOnConnection.set(connection, { presented, entry, until });
+	}
+
+	forget(connection: object): void {
+		this.lastOnConnection.delete(connection);
 	}
 
 	delete(hash: string): void {

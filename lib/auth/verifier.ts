@@ -5,12 +5,12 @@
  * only then the claims.
  */
 import type { JwsAlgorithm } from "./algorithms";
-import { checkClaims, type ClaimRules } from "./claims";
+import { checkClaims, checkTimes, tokenTimes, type ClaimRules } from "./claims";
 import type { IssuerKeyStore } from "./key-store";
 import { reject, type Rejection } from "./reasons";
 import { signatureIsValid } from "./signature";
 import { parseToken, type JsonObject, type JwsHeader, type ParsedToken } from "./token";
-import { TokenCache } from "./token-cache";
+import { TokenCache, type CachedVerification } from "./token-cache";
 
 export interface VerifiedToken {
 	readonly ok: true;
@@ -30,12 +30,20 @@ export interface VerifierOptions extends ClaimRules {
 	readonly cache?: TokenCache;
 }
 
-/** Claims are parsed JSON: plain objects, arrays and primitives, so a direct copy is exact. */
+/**
+ * Claims are parsed JSON: plain objects, arrays and primitives, so a direct copy is exact. The
+ * spread copies a flat object in one step and defines each property, so an own `__proto__`
+ * claim stays a plain property of the copy (an assignment would set the copy's prototype);
+ * only nested values are then walked, and the own property shadows the setter.
+ */
 function copyJson<T>(value: T): T {
 	if (typeof value !== "object" || value === null) return value;
 	if (Array.isArray(value)) return value.map(copyJson) as T;
-	const copy: Record<string, unknown> = {};
-	for (const key of Object.keys(value)) copy[key] = copyJson((value as Record<string, unknown>)[key]);
+	const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+	for (const name in copy) {
+		const inner = copy[name];
+		if (typeof inner === "object" && inner !== null) copy[name] = copyJson(inner);
+	}
 	return copy as T;
 }
 
@@ -46,6 +54,14 @@ function copyJson<T>(value: T): T {
  */
 function handOut(verified: VerifiedToken): VerifiedToken {
 	return { ...verified, claims: copyJson(verified.claims) };
+}
+
+/** Where a token verified now goes in the cache. */
+interface CacheSlot {
+	readonly hash: string;
+	/** What the client sent, for the connection's memo. */
+	readonly presented: string;
+	readonly connection: object | undefined;
 }
 
 export class Verifier {
@@ -66,35 +82,56 @@ export class Verifier {
 
 	/**
 	 * The verdict now when the token was verified before (a cache hit costs the gateway no
-	 * promise), a promise of it otherwise.
+	 * promise), a promise of it otherwise. `connection` (the request's socket) and `presented`
+	 * (what the client sent, by default the token) let the next request on that connection
+	 * carrying the same credentials be recognised by `recall`.
 	 */
-	check(token: string): Verdict | Promise<Verdict> {
-		if (this.options.cache === undefined) return this.verifyFully(token);
+	check(token: string, connection?: object, presented: string = token): Verdict | Promise<Verdict> {
+		const cache = this.options.cache;
+		if (cache === undefined) return this.verifyFully(token);
 		const hash = TokenCache.keyOf(token);
-		return this.cachedVerdict(this.options.cache, hash) ?? this.verifyFully(token, hash);
-	}
-
-	private cachedVerdict(cache: TokenCache, hash: string): Verdict | undefined {
 		const hit = cache.get(hash);
-		if (hit === undefined || !this.stores.get(hit.verified.issuer)?.stillTrusts(hit.key)) return undefined;
+		if (hit === undefined || !this.trusts(hit)) return this.verifyFully(token, { hash, presented, connection });
 		// Signature and key are settled; time moves on, so the claim rules run again.
-		const { header, claims } = hit.verified;
-		const problem = checkClaims(header, claims, this.options, this.now() / 1000);
-		if (problem) cache.delete(hash);
-		return problem ?? handOut(hit.verified);
+		const problem = checkClaims(hit.verified.header, hit.verified.claims, this.options, this.now() / 1000);
+		if (problem) {
+			cache.delete(hash);
+			return problem;
+		}
+		if (connection !== undefined) cache.remember(connection, presented, hit);
+		return handOut(hit.verified);
 	}
 
-	private async verifyFully(token: string, cacheKey?: string): Promise<Verdict> {
+	/**
+	 * The verdict for credentials the client presented on this connection last time, when they
+	 * are the same string and still hold: no parsing, no hash. Undefined otherwise: use `check`.
+	 */
+	recall(connection: object, presented: string): VerifiedToken | undefined {
+		const cache = this.options.cache;
+		const recalled = cache?.recall(connection, presented);
+		if (recalled === undefined) return undefined;
+		// The rest of the claim rules depend on the token alone, and it is the same token.
+		if (this.trusts(recalled) && checkTimes(recalled.times, this.options, this.now() / 1000) === null) return handOut(recalled.verified);
+		cache?.forget(connection);
+		return undefined;
+	}
+
+	/** The key that verified a cached token is still in its issuer's key set. */
+	private trusts(entry: CachedVerification): boolean {
+		return this.stores.get(entry.verified.issuer)?.stillTrusts(entry.key) === true;
+	}
+
+	private async verifyFully(token: string, slot?: CacheSlot): Promise<Verdict> {
 		const parsed = parseToken(token);
 		if (!parsed.ok) return parsed;
-		const verdict = await this.verifyParsed(parsed, cacheKey);
+		const verdict = await this.verifyParsed(parsed, slot);
 		if (verdict.ok) return verdict;
 		// Unverified, so only for logs: what the token claims to be.
 		const { iss } = parsed.payload;
 		return { ...verdict, claimedIssuer: typeof iss === "string" ? iss : undefined, claimedKid: parsed.header.kid };
 	}
 
-	private async verifyParsed(parsed: ParsedToken, cacheKey?: string): Promise<Verdict> {
+	private async verifyParsed(parsed: ParsedToken, slot?: CacheSlot): Promise<Verdict> {
 		const { header, payload } = parsed;
 		if (!this.allowed.has(header.alg)) return reject("algorithm_not_allowed");
 		const alg = header.alg as JwsAlgorithm;
@@ -112,7 +149,12 @@ export class Verifier {
 		const problem: Rejection | null = checkClaims(header, payload, this.options, this.now() / 1000);
 		if (problem) return problem;
 		const verified: VerifiedToken = { ok: true, claims: payload, header, issuer: iss, kid: header.kid ?? null, alg };
-		if (cacheKey !== undefined) this.options.cache?.set(cacheKey, { verified, key: lookup.key });
+		const cache = this.options.cache;
+		if (cache !== undefined && slot !== undefined) {
+			const entry: CachedVerification = { verified, key: lookup.key, times: tokenTimes(payload), verifiedAt: this.now() };
+			cache.set(slot.hash, entry);
+			if (slot.connection !== undefined) cache.remember(slot.connection, slot.presented, entry);
+		}
 		return handOut(verified);
 	}
 }

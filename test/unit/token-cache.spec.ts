@@ -2,6 +2,7 @@ import { Authenticator } from "../../lib/auth/authenticator";
 import { parseAuthConfig } from "../../lib/auth/config";
 import { KeyServer } from "../support/key-server";
 import { waitFor } from "../support/gateway";
+import { TokenCache } from "../../lib/auth/token-cache";
 
 describe("the verified-token cache", () => {
 	let issuer: KeyServer;
@@ -42,6 +43,24 @@ describe("the verified-token cache", () => {
 		expect(first.claims).not.toBe(second.claims);
 	});
 
+	it("copies claims named __proto__ as plain properties, on a miss and on each kind of hit", async () => {
+		const claims = JSON.parse('{"__proto__": {"admin": true}, "roles": [{"__proto__": {"admin": true}}]}') as Record<string, unknown>;
+		const token = issuer.mint(issuer.keys[0], { claims, now });
+		const connection = {};
+		const viaHeader = () => auth.checkAuthorization(`Bearer ${token}`, connection);
+		// A miss, a hit of the connection's memo, a hit of the LRU.
+		for (const verdict of [await viaHeader(), await viaHeader(), await auth.verify(token)]) {
+			expect(verdict?.ok).toBe(true);
+			if (!verdict?.ok) return;
+			const roles = verdict.claims.roles as Record<string, unknown>[];
+			for (const copy of [verdict.claims, roles[0] as Record<string, unknown>]) {
+				expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+				expect(copy.admin).toBeUndefined();
+				expect(Object.getOwnPropertyDescriptor(copy, "__proto__")?.value).toEqual({ admin: true });
+			}
+		}
+	});
+
 	it("still applies exp on a hit", async () => {
 		const token = issuer.mint(issuer.keys[0], { expiresIn: 60, now });
 		expect((await auth.verify(token)).ok).toBe(true);
@@ -62,5 +81,91 @@ describe("the verified-token cache", () => {
 		await auth.verify(token);
 		await auth.verify(token);
 		expect(counts.hit).toBe(0);
+	});
+
+	describe("per connection, the token last verified on it", () => {
+		// Stand-ins for two sockets: the memo only needs an object's identity.
+		const socketA = {};
+		const socketB = {};
+		let hashes: jest.SpyInstance;
+
+		beforeEach(() => {
+			hashes = jest.spyOn(TokenCache, "keyOf");
+		});
+		afterEach(() => hashes.mockRestore());
+
+		const check = (token: string, connection: object) => auth.checkAuthorization(`Bearer ${token}`, connection) as ReturnType<Authenticator["check"]>;
+		const claimsOf = async (token: string, connection: object) => {
+			const verdict = await check(token, connection);
+			return verdict.ok ? verdict.claims : verdict;
+		};
+
+		it("is recognised as the same header, without hashing, each caller still with its own copy of the claims", async () => {
+			const token = issuer.mint(issuer.keys[0], { sub: "alice", now });
+			const first = await claimsOf(token, socketA);
+			const second = await claimsOf(token, socketA);
+			expect(second).toMatchObject({ sub: "alice" });
+			expect(hashes).toHaveBeenCalledTimes(1);
+			expect(counts).toEqual({ hit: 1, miss: 1 });
+			(second as { sub: string }).sub = "mallory";
+			expect(await claimsOf(token, socketA)).toMatchObject({ sub: "alice" });
+			expect(first).not.toBe(second);
+		});
+
+		it("is never another connection's or another token's", async () => {
+			const alice = issuer.mint(issuer.keys[0], { sub: "alice", now });
+			const bob = issuer.mint(issuer.keys[1], { sub: "bob", now });
+			expect(await claimsOf(alice, socketA)).toMatchObject({ sub: "alice" });
+			expect(await claimsOf(bob, socketA)).toMatchObject({ sub: "bob" });
+			expect(await claimsOf(alice, socketA)).toMatchObject({ sub: "alice" });
+			expect(await claimsOf(alice, socketB)).toMatchObject({ sub: "alice" });
+			// Every one of these went through the hash: no connection's last token was the one sent.
+			expect(hashes).toHaveBeenCalledTimes(4);
+			const forged = `${alice.slice(0, -4)}AAAA`;
+			expect(await check(forged, socketA)).toMatchObject({ ok: false, reason: "bad_signature" });
+		});
+
+		it("still meets exp", async () => {
+			const token = issuer.mint(issuer.keys[0], { expiresIn: 60, now });
+			expect((await check(token, socketA)).ok).toBe(true);
+			expect((await check(token, socketA)).ok).toBe(true);
+			now += 66_000;
+			expect(await check(token, socketA)).toMatchObject({ ok: false, reason: "expired" });
+		});
+
+		it("no longer counts once its key leaves the key set", async () => {
+			const token = issuer.mint(issuer.keys[1]);
+			expect((await check(token, socketA)).ok).toBe(true);
+			issuer.removeKey("b");
+			await auth.refreshKeys();
+			expect(await check(token, socketA)).toMatchObject({ ok: false, reason: "unknown_key" });
+		});
+
+		it("is looked up by hash again ten minutes after its signature was checked, like an entry of the cache", async () => {
+			const token = issuer.mint(issuer.keys[0], { expiresIn: 3600, now });
+			await check(token, socketA);
+			now += 9 * 60_000;
+			await check(token, socketA);
+			expect(hashes).toHaveBeenCalledTimes(1);
+			now += 2 * 60_000;
+			expect((await check(token, socketA)).ok).toBe(true);
+			expect(hashes).toHaveBeenCalledTimes(2);
+		});
+
+		it("is the whole header: the same token under another spelling of the scheme goes through the hash", async () => {
+			const token = issuer.mint(issuer.keys[0], { sub: "alice", now });
+			expect(await claimsOf(token, socketA)).toMatchObject({ sub: "alice" });
+			expect(await auth.checkAuthorization(`bearer ${token}`, socketA)).toMatchObject({ ok: true });
+			expect(hashes).toHaveBeenCalledTimes(2);
+			expect(auth.checkAuthorization("Basic abc", socketA)).toBeNull();
+			expect(auth.checkAuthorization(undefined, socketA)).toBeNull();
+		});
+
+		it("is not used without a connection (the broker's verify action)", async () => {
+			const token = issuer.mint(issuer.keys[0], { now });
+			await check(token, socketA);
+			await auth.verify(token);
+			expect(hashes).toHaveBeenCalledTimes(2);
+		});
 	});
 });
