@@ -12,7 +12,7 @@ import { ATTEMPTS, failures, fixedRate, progress, runScenario, type Measurer, ty
 import type { GatewayKind } from "./protocol";
 import { fixedRateLine, machine, markdown, summarise, writeResult, type Row } from "./report";
 import { mintFile, oneToken, TokenDir } from "./tokens";
-import { wrkAvailable } from "./wrk";
+import { saturatingGenerator } from "./wrk";
 
 export interface Bench {
 	readonly args: BenchArgs;
@@ -65,7 +65,7 @@ async function runBench(bench: Bench): Promise<number> {
 		"",
 		`Machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, ${info.os}`,
 		`Node ${info.node}; ${args.rounds} round(s) x ${args.duration} s per measurement, ${args.warmup} s warm-up, ${args.connections} connections, pipelining 1${args.smoke ? " (smoke)" : ""}`,
-		`Load generator: ${wrkAvailable() ? "wrk, 1 thread (fixed rate: our open-loop client)" : "autocannon (wrk not installed; fixed rate: our open-loop client)"}`,
+		`Load generator: ${saturatingGenerator() === "wrk" ? "wrk, 1 thread" : "autocannon"} (fixed rate: our open-loop client)`,
 		"",
 		markdown(summaries, scenarios),
 		"",

@@ -12,19 +12,29 @@ const SCRIPT = join(__dirname, "wrk.lua");
 /** Linux's USER_HZ: the unit of the CPU time wrk.lua reads from /proc/self/stat. */
 const TICKS_PER_SECOND = 100;
 
-let available: boolean | undefined;
+let chosen: "wrk" | "autocannon" | undefined;
 
-/** Whether `wrk` runs here (BENCH_LOADGEN=autocannon turns it off). */
-export function wrkAvailable(): boolean {
-	if (available === undefined) {
-		available = process.env.BENCH_LOADGEN !== "autocannon" && process.platform === "linux" && spawnSync("wrk", ["--version"], { stdio: "ignore" }).error === undefined;
+function wrkInstalled(): boolean {
+	return process.platform === "linux" && spawnSync("wrk", ["--version"], { stdio: "ignore" }).error === undefined;
+}
+
+/**
+ * The generator of saturating jobs: BENCH_LOADGEN=wrk or =autocannon, otherwise wrk where it
+ * is installed. The fixed-rate jobs and the floods always use our Node client and autocannon.
+ */
+export function saturatingGenerator(): "wrk" | "autocannon" {
+	if (chosen === undefined) {
+		const wanted = process.env.BENCH_LOADGEN;
+		if (wanted !== undefined && wanted !== "" && wanted !== "wrk" && wanted !== "autocannon") throw new Error(`BENCH_LOADGEN must be wrk or autocannon, got ${wanted}`);
+		if (wanted === "wrk" && !wrkInstalled()) throw new Error("BENCH_LOADGEN=wrk, but wrk is not installed (apt-get install wrk)");
+		chosen = wanted === "autocannon" || (wanted !== "wrk" && !wrkInstalled()) ? "autocannon" : "wrk";
 	}
-	return available;
+	return chosen;
 }
 
 /** Jobs wrk can run: a fixed token or a token file, for a whole number of seconds. */
 export function wrkCanRun(job: SaturateJob): boolean {
-	return wrkAvailable() && job.amount === undefined && (job.tokens.kind === "fixed" || job.tokens.kind === "file");
+	return saturatingGenerator() === "wrk" && job.amount === undefined && (job.tokens.kind === "fixed" || job.tokens.kind === "file");
 }
 
 interface WrkSummary {
