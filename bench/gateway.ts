@@ -4,11 +4,13 @@
  * once it answers; answers `{ type: "usage" }` with its RSS, heap and CPU time; exits when the
  * parent goes away.
  */
+import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { ServiceBroker, type Service, type ServiceSchema } from "moleculer";
 import type { ApiSettingsSchema } from "moleculer-web";
-import { parseAuthConfig } from "../lib/auth/config";
-import { createApiService } from "../services/api.service";
+import type { parseAuthConfig } from "../lib/auth/config";
+import type { createApiService } from "../services/api.service";
 import ProtectedService from "../services/protected.service";
 import { recipeGateway } from "./baseline-recipe";
 import { LOOPBACK, plainGateway } from "./gateway-schema";
@@ -18,10 +20,25 @@ function send(message: GatewayMessage): void {
 	process.send?.(message);
 }
 
+/**
+ * Ours as it ships: the build's JavaScript (`npm run bench` builds first), not the TypeScript
+ * through tsx, whose transform adds a call per named closure created on the request path.
+ */
+function builtGateway(): { createApiService: typeof createApiService; parseAuthConfig: typeof parseAuthConfig } {
+	const dist = join(__dirname, "..", "dist");
+	if (!existsSync(join(dist, "services", "api.service.js"))) throw new Error("dist/ is missing: run `npm run build` first (npm run bench does)");
+	/* eslint-disable @typescript-eslint/no-require-imports -- a runtime path, typed by the sources above */
+	const api = require(join(dist, "services", "api.service.js")) as { createApiService: typeof createApiService };
+	const config = require(join(dist, "lib", "auth", "config.js")) as { parseAuthConfig: typeof parseAuthConfig };
+	/* eslint-enable @typescript-eslint/no-require-imports */
+	return { createApiService: api.createApiService, parseAuthConfig: config.parseAuthConfig };
+}
+
 function schemaFor(kind: GatewayKind, issuer: string, jwksUri: string): ServiceSchema {
 	if (kind === "none") return plainGateway();
 	if (kind === "recipe") return recipeGateway(issuer, jwksUri);
-	const schema = createApiService(parseAuthConfig({ PORT: "0", JWT_ISSUER: issuer }));
+	const built = builtGateway();
+	const schema = built.createApiService(built.parseAuthConfig({ PORT: "0", JWT_ISSUER: issuer }));
 	// Loopback only, like the others; nothing else of the real gateway changes.
 	const settings: ApiSettingsSchema = { ...(schema.settings as ApiSettingsSchema), ip: LOOPBACK };
 	return { ...schema, settings } as ServiceSchema;
