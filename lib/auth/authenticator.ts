@@ -53,11 +53,6 @@ export class Authenticator {
 		return this.verifier.verify(token);
 	}
 
-	/** As `verify`, but synchronous for a token verified before. */
-	check(token: string): Verdict | Promise<Verdict> {
-		return this.verifier.check(token);
-	}
-
 	/**
 	 * The gateway's hot path: the verdict on a request's Authorization header, null when it
 	 * carries no Bearer token. Synchronous for a token verified before; `connection` (the

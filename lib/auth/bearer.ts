@@ -13,7 +13,7 @@ function isLineBreak(code: number): boolean {
 
 /**
  * The credentials after `Bearer `, or null when the request carries no Bearer token: the
- * scheme in any case, then at least one space, then anything on one line, trimmed.
+ * scheme (case-insensitive), at least one space, then the rest of one line, trimmed.
  */
 export function bearerToken(authorization: string | undefined): string | null {
 	if (authorization === undefined) return null;

@@ -94,7 +94,7 @@ describe("the verified-token cache", () => {
 		});
 		afterEach(() => hashes.mockRestore());
 
-		const check = (token: string, connection: object) => auth.checkAuthorization(`Bearer ${token}`, connection) as ReturnType<Authenticator["check"]>;
+		const check = (token: string, connection: object) => auth.checkAuthorization(`Bearer ${token}`, connection) as Exclude<ReturnType<Authenticator["checkAuthorization"]>, null>;
 		const claimsOf = async (token: string, connection: object) => {
 			const verdict = await check(token, connection);
 			return verdict.ok ? verdict.claims : verdict;
