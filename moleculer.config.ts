@@ -5,6 +5,10 @@
  */
 import type { BrokerOptions } from "moleculer";
 import { orExit, parseMetricsPort } from "./lib/auth/config";
+import { sizeThreadPool } from "./lib/thread-pool";
+
+// Before any service starts, so before libuv starts its thread pool (see lib/thread-pool.ts).
+sizeThreadPool();
 
 const production = process.env.NODE_ENV === "production";
 

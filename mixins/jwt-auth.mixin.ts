@@ -168,6 +168,7 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 		},
 
 		started(this: JwtAuthThis) {
+			this.logger.info(`Signature checks run on libuv's thread pool: UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? "unset (4 threads)"}`);
 			this.authenticator.start();
 			this.keySetAgeTimer = setInterval(() => {
 				this.telemetry.recordKeySetAges([...this.authenticator.stores.values()].map(store => [store.issuer, store.keySetAgeMs()]));

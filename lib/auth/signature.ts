@@ -41,10 +41,11 @@ function keyInput(scheme: SignatureScheme, key: KeyObject): KeyObject | VerifyKe
 }
 
 /**
- * Checks queued on the thread pool at most. The pool (4 threads by default) also serves `fs` and
- * the `dns.lookup` of key-set fetches: a flood of forged tokens must not queue thousands of jobs
- * ahead of them (256 queued Ed25519 checks are about 4 ms of work for 4 threads). Past the bound
- * a check runs on the event loop, which slows the flood's own connections and bounds the queue.
+ * Checks queued on the thread pool at most. The pool (every core but one, lib/thread-pool.ts)
+ * also serves `fs` and the `dns.lookup` of key-set fetches: a flood of forged tokens must not
+ * queue thousands of jobs ahead of them (256 queued Ed25519 checks are about 15 ms of work for
+ * one thread). Past the bound a check runs on the event loop, which slows the flood's own
+ * connections and bounds the queue.
  */
 export const MAX_QUEUED_CHECKS = 256;
 let queued = 0;
