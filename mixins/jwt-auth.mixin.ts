@@ -11,7 +11,7 @@ import type { AuthConfig } from "../lib/auth/config";
 import { challengeFor, reject, REASONS, type Rejection } from "../lib/auth/reasons";
 import { requirementOf, type Requirement } from "../lib/auth/requirement";
 import { missingScopes } from "../lib/auth/scopes";
-import type { Verdict } from "../lib/auth/verifier";
+import { isPending, type Verdict } from "../lib/auth/verifier";
 import { AuthTelemetry } from "./auth-telemetry";
 
 const { UnAuthorizedError, ForbiddenError, ServiceUnavailableError } = ApiGateway.Errors;
@@ -39,14 +39,6 @@ export interface JwtAuthVars {
 const KEY_SET_AGE_INTERVAL_MS = 5000;
 
 type JwtAuthThis = Service & JwtAuthMethods & JwtAuthVars;
-
-/**
- * A verdict still to come. Not `instanceof Promise`: a promise from another realm (Jest's
- * sandbox, a vm context) fails that test, and a verdict never has a `then`.
- */
-function isPending(verdict: Verdict | Promise<Verdict>): verdict is Promise<Verdict> {
-	return typeof (verdict as { then?: unknown }).then === "function";
-}
 
 /** The error class for each status of the reason table; its body keeps moleculer-web's shape. */
 function errorFor(rejection: Rejection): Error {

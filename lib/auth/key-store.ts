@@ -6,7 +6,7 @@
 import type { JwsAlgorithm } from "./algorithms";
 import type { IssuerConfig, JwksOptions } from "./config";
 import { discoverJwksUri } from "./discovery";
-import { buildKeySet, fetchKeys, pickKey, type KeySet, type VerificationKey } from "./key-set";
+import { buildKeySet, fetchKeys, pickKey, type KeyPick, type KeySet, type VerificationKey } from "./key-set";
 import { reject, type Rejection } from "./reasons";
 
 export type FetchCause = "startup" | "refresh" | "retry" | "unknown_kid" | "manual";
@@ -102,7 +102,24 @@ export class IssuerKeyStore {
 		return Math.max(1, Math.ceil((this.nextRetryAt - this.now()) / 1000));
 	}
 
-	async lookup(kid: string | undefined, alg: JwsAlgorithm): Promise<KeyLookup> {
+	/**
+	 * The key for a token's kid and alg. Synchronous when the current set answers (the usual
+	 * case: no promise on the request path), a promise when a fetch must be waited for.
+	 */
+	lookup(kid: string | undefined, alg: JwsAlgorithm): KeyLookup | Promise<KeyLookup> {
+		const set = this.usableSet();
+		if (set === null) return this.lookupAfterFetch(kid, alg);
+		const pick = pickKey(set, kid, alg);
+		return !pick.ok && pick.reason === "unknown_key" ? this.lookupAfterFetch(kid, alg) : this.found(set, pick);
+	}
+
+	private found(set: KeySet, pick: KeyPick): KeyLookup {
+		if (!pick.ok) return pick;
+		if (this.now() - set.fetchedAt > this.options.cacheMaxAge) this.events.staleKeyUsed?.(this.issuer);
+		return { ok: true, key: pick.key, generation: set.generation };
+	}
+
+	private async lookupAfterFetch(kid: string | undefined, alg: JwsAlgorithm): Promise<KeyLookup> {
 		let set = this.usableSet();
 		if (set === null) {
 			// Only share a fetch already under way: retries are paced by the backoff timer.
@@ -119,9 +136,7 @@ export class IssuerKeyStore {
 			if (set === null) return this.unavailable();
 			pick = pickKey(set, kid, alg);
 		}
-		if (!pick.ok) return pick;
-		if (this.now() - set.fetchedAt > this.options.cacheMaxAge) this.events.staleKeyUsed?.(this.issuer);
-		return { ok: true, key: pick.key, generation: set.generation };
+		return this.found(set, pick);
 	}
 
 	/**

@@ -56,7 +56,9 @@ export class TokenCache {
 		private readonly events: TokenCacheEvents = {},
 		private readonly now: () => number = Date.now
 	) {
-		this.entries = new LRUCache<string, CachedVerification>({ max, ttlAutopurge: false });
+		// No TTL of lru-cache's own: its timestamps cost every get and set. Each entry carries
+		// its deadline (deadlineOf), checked on every get; an expired one goes then, or on eviction.
+		this.entries = new LRUCache<string, CachedVerification>({ max });
 	}
 
 	static keyOf(token: string): string {
@@ -65,14 +67,17 @@ export class TokenCache {
 
 	get(hash: string): CachedVerification | undefined {
 		const entry = this.entries.get(hash);
-		if (entry) this.events.hit?.();
-		else this.events.miss?.();
-		return entry;
+		if (entry !== undefined && this.now() < deadlineOf(entry)) {
+			this.events.hit?.();
+			return entry;
+		}
+		if (entry !== undefined) this.entries.delete(hash);
+		this.events.miss?.();
+		return undefined;
 	}
 
 	set(hash: string, entry: CachedVerification): void {
-		const ttl = deadlineOf(entry) - this.now();
-		if (ttl > 0) this.entries.set(hash, entry, { ttl });
+		if (deadlineOf(entry) > this.now()) this.entries.set(hash, entry);
 	}
 
 	/** The entry last verified on `connection`, when `presented` is what was presented then. */

@@ -6,7 +6,8 @@
  */
 import type { JwsAlgorithm } from "./algorithms";
 import { checkClaims, checkTimes, tokenTimes, type ClaimRules } from "./claims";
-import type { IssuerKeyStore } from "./key-store";
+import type { VerificationKey } from "./key-set";
+import type { IssuerKeyStore, KeyLookup } from "./key-store";
 import { reject, type Rejection } from "./reasons";
 import { signatureIsValid } from "./signature";
 import { parseToken, type JsonObject, type JwsHeader, type ParsedToken } from "./token";
@@ -54,6 +55,21 @@ function copyJson<T>(value: T): T {
  */
 function handOut(verified: VerifiedToken): VerifiedToken {
 	return { ...verified, claims: copyJson(verified.claims) };
+}
+
+/**
+ * A verdict still to come. Not `instanceof Promise`: a promise from another realm (Jest's
+ * sandbox, a vm context) fails that test, and a verdict never has a `then`.
+ */
+export function isPending<T extends object>(value: T | Promise<T>): value is Promise<T> {
+	return typeof (value as { then?: unknown }).then === "function";
+}
+
+/** A failure, with what the (unverified) token claims to be, for logs only. */
+function described(verdict: Verdict, parsed: ParsedToken): Verdict {
+	if (verdict.ok) return verdict;
+	const { iss } = parsed.payload;
+	return { ...verdict, claimedIssuer: typeof iss === "string" ? iss : undefined, claimedKid: parsed.header.kid };
 }
 
 /** Where a token verified now goes in the cache. */
@@ -121,17 +137,15 @@ export class Verifier {
 		return this.stores.get(entry.verified.issuer)?.stillTrusts(entry.key) === true;
 	}
 
-	private async verifyFully(token: string, slot?: CacheSlot): Promise<Verdict> {
+	/** Full verification of a token not verified before: a promise unless it fails before the signature step. */
+	private verifyFully(token: string, slot?: CacheSlot): Verdict | Promise<Verdict> {
 		const parsed = parseToken(token);
 		if (!parsed.ok) return parsed;
-		const verdict = await this.verifyParsed(parsed, slot);
-		if (verdict.ok) return verdict;
-		// Unverified, so only for logs: what the token claims to be.
-		const { iss } = parsed.payload;
-		return { ...verdict, claimedIssuer: typeof iss === "string" ? iss : undefined, claimedKid: parsed.header.kid };
+		const verdict = this.verifyParsed(parsed, slot);
+		return isPending(verdict) ? verdict.then(settled => described(settled, parsed)) : described(verdict, parsed);
 	}
 
-	private async verifyParsed(parsed: ParsedToken, slot?: CacheSlot): Promise<Verdict> {
+	private verifyParsed(parsed: ParsedToken, slot?: CacheSlot): Verdict | Promise<Verdict> {
 		const { header, payload } = parsed;
 		if (!this.allowed.has(header.alg)) return reject("algorithm_not_allowed");
 		const alg = header.alg as JwsAlgorithm;
@@ -142,16 +156,25 @@ export class Verifier {
 		const store = this.stores.get(iss);
 		if (store === undefined) return reject("issuer_mismatch");
 
-		const lookup = await store.lookup(header.kid, alg);
-		if (!lookup.ok) return lookup;
-		if (!(await signatureIsValid(parsed, alg, lookup.key))) return reject("bad_signature");
+		const lookup = store.lookup(header.kid, alg);
+		if (isPending(lookup)) return lookup.then(found => this.verifySignature(parsed, alg, iss, found, slot));
+		return this.verifySignature(parsed, alg, iss, lookup, slot);
+	}
 
+	private verifySignature(parsed: ParsedToken, alg: JwsAlgorithm, iss: string, lookup: KeyLookup, slot?: CacheSlot): Verdict | Promise<Verdict> {
+		if (!lookup.ok) return lookup;
+		return signatureIsValid(parsed, alg, lookup.key).then(valid => (valid ? this.accept(parsed, alg, iss, lookup.key, slot) : reject("bad_signature")));
+	}
+
+	/** The signature holds: the claim rules decide, and a success is cached. */
+	private accept(parsed: ParsedToken, alg: JwsAlgorithm, iss: string, key: VerificationKey, slot?: CacheSlot): Verdict {
+		const { header, payload } = parsed;
 		const problem: Rejection | null = checkClaims(header, payload, this.options, this.now() / 1000);
 		if (problem) return problem;
 		const verified: VerifiedToken = { ok: true, claims: payload, header, issuer: iss, kid: header.kid ?? null, alg };
 		const cache = this.options.cache;
 		if (cache !== undefined && slot !== undefined) {
-			const entry: CachedVerification = { verified, key: lookup.key, times: tokenTimes(payload), verifiedAt: this.now() };
+			const entry: CachedVerification = { verified, key, times: tokenTimes(payload), verifiedAt: this.now() };
 			cache.set(slot.hash, entry);
 			if (slot.connection !== undefined) cache.remember(slot.connection, slot.presented, entry);
 		}

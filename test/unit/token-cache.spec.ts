@@ -68,6 +68,24 @@ describe("the verified-token cache", () => {
 		expect(await auth.verify(token)).toMatchObject({ ok: false, reason: "expired" });
 	});
 
+	it("keeps an entry for at most ten minutes after its signature was checked, and no longer than exp", async () => {
+		const longLived = issuer.mint(issuer.keys[0], { sub: "long", expiresIn: 3600, now });
+		const shortLived = issuer.mint(issuer.keys[0], { sub: "short", expiresIn: 120, now });
+		await auth.verify(longLived);
+		await auth.verify(shortLived);
+		now += 10 * 60_000 - 1;
+		expect((await auth.verify(longLived)).ok).toBe(true);
+		expect(counts).toEqual({ hit: 1, miss: 2 });
+		now += 1;
+		// Past ten minutes: verified again in full (a miss), and cached again from then.
+		expect((await auth.verify(longLived)).ok).toBe(true);
+		expect((await auth.verify(longLived)).ok).toBe(true);
+		expect(counts).toEqual({ hit: 2, miss: 3 });
+		// Past exp (and the clock tolerance), the entry is no hit either: a miss, then the rejection.
+		expect(await auth.verify(shortLived)).toMatchObject({ ok: false, reason: "expired" });
+		expect(counts).toEqual({ hit: 2, miss: 4 });
+	});
+
 	it("drops a cached token at once when its key leaves the key set", async () => {
 		const token = issuer.mint(issuer.keys[1]);
 		expect((await auth.verify(token)).ok).toBe(true);
