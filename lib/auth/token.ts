@@ -41,27 +41,28 @@ function decodeJson(segment: string): JsonObject | null {
 	}
 }
 
+const BASE64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
 /**
  * Base64url has spare bits in its last character; Buffer ignores them, so `...A` and `...B`
- * can decode to the same signature. Only the canonical spelling of a signature is accepted,
- * so a changed character can never still verify.
+ * can decode to the same signature. Only the canonical spelling of a signature is accepted
+ * (spare bits zero, no impossible length), so a changed character can never still verify.
+ * `segment` has passed the BASE64URL test.
  */
 function canonicalBytes(segment: string): Buffer | null {
-	const bytes = Buffer.from(segment, "base64url");
-	return bytes.toString("base64url") === segment ? bytes : null;
+	const rest = segment.length % 4;
+	if (rest === 1) return null;
+	if (rest !== 0) {
+		const spare = rest === 2 ? 0b1111 : 0b11;
+		if ((BASE64URL_ALPHABET.indexOf(segment.charAt(segment.length - 1)) & spare) !== 0) return null;
+	}
+	return Buffer.from(segment, "base64url");
 }
 
-export function parseToken(token: string): ParsedToken | Rejection {
-	if (token.length > MAX_TOKEN_LENGTH) return reject("token_too_large");
-	const parts = token.split(".");
-	if (parts.length !== 3) return reject("malformed", "The token must have exactly three parts");
-	const [head, body, sig] = parts as [string, string, string];
-	if (!BASE64URL.test(head) || !BASE64URL.test(body) || !BASE64URL.test(sig)) {
-		return reject("malformed", "Every part of the token must be non-empty base64url");
-	}
-	const signature = canonicalBytes(sig);
-	if (signature === null) return reject("malformed", "The signature is not canonical base64url");
+type HeaderRead = { readonly ok: true; readonly header: JwsHeader } | Rejection;
 
+function readHeader(head: string): HeaderRead {
+	if (!BASE64URL.test(head)) return reject("malformed", "Every part of the token must be non-empty base64url");
 	const header = decodeJson(head);
 	if (header === null) return reject("malformed", "The token header is not a JSON object");
 	if (typeof header.alg !== "string") return reject("malformed", "The token header has no alg");
@@ -74,8 +75,41 @@ export function parseToken(token: string): ParsedToken | Rejection {
 	if (header.typ !== undefined && typeof header.typ !== "string") {
 		return reject("malformed", "The token's typ must be a string");
 	}
+	return { ok: true, header: Object.freeze(header as JwsHeader) };
+}
+
+/**
+ * Headers read before, by their base64url text. An issuer's tokens share a handful of headers
+ * (one per key), so a token's header is usually read once for many tokens. The result is a
+ * function of the text alone; a header is frozen, as it is shared. Bounded: a stream of
+ * distinct headers (a flood of made-up kids) just starts the map again.
+ */
+const knownHeaders = new Map<string, HeaderRead>();
+const KNOWN_HEADERS_MAX = 64;
+
+function headerOf(head: string): HeaderRead {
+	const known = knownHeaders.get(head);
+	if (known !== undefined) return known;
+	const read = readHeader(head);
+	if (!read.ok) return read;
+	if (knownHeaders.size >= KNOWN_HEADERS_MAX) knownHeaders.clear();
+	knownHeaders.set(head, read);
+	return read;
+}
+
+export function parseToken(token: string): ParsedToken | Rejection {
+	if (token.length > MAX_TOKEN_LENGTH) return reject("token_too_large");
+	const parts = token.split(".");
+	if (parts.length !== 3) return reject("malformed", "The token must have exactly three parts");
+	const [head, body, sig] = parts as [string, string, string];
+	if (!BASE64URL.test(body) || !BASE64URL.test(sig)) return reject("malformed", "Every part of the token must be non-empty base64url");
+	const signature = canonicalBytes(sig);
+	if (signature === null) return reject("malformed", "The signature is not canonical base64url");
+
+	const read = headerOf(head);
+	if (!read.ok) return read;
 	const payload = decodeJson(body);
 	if (payload === null) return reject("malformed", "The token payload is not a JSON object");
 
-	return { ok: true, header: header as JwsHeader, payload, signingInput: `${head}.${body}`, signature };
+	return { ok: true, header: read.header, payload, signingInput: `${head}.${body}`, signature };
 }

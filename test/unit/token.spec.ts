@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { generateSigningKey, signJwt } from "../../lib/dev-issuer/signer";
 import { MAX_TOKEN_LENGTH, parseToken } from "../../lib/auth/token";
 
@@ -54,5 +55,46 @@ describe("parseToken", () => {
 		const respelled = `${valid.slice(0, -1)}${sibling}`;
 		expect(Buffer.from(respelled.split(".")[2] as string, "base64url")).toEqual(Buffer.from(signaturePart, "base64url"));
 		expect(reasonOf(respelled)).toBe("malformed");
+	});
+
+	it("decides canonical signatures exactly as decoding and encoding again would, for every length and last character", () => {
+		const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+		const head = `${b64({ alg: "EdDSA" })}.${payloadPart}`;
+		let accepted = 0;
+		for (let bytes = 1; bytes <= 70; bytes++) {
+			const spelled = randomBytes(bytes).toString("base64url");
+			for (const last of alphabet) {
+				const sig = `${spelled.slice(0, -1)}${last}`;
+				const reference = Buffer.from(sig, "base64url").toString("base64url") === sig;
+				expect([sig, reasonOf(`${head}.${sig}`)]).toEqual([sig, reference ? "ok" : "malformed"]);
+				if (reference) accepted += 1;
+			}
+		}
+		expect(accepted).toBeGreaterThan(70);
+		// A length no byte string has (4n + 1 characters) is never a signature.
+		for (let n = 0; n < 20; n++) expect(reasonOf(`${head}.${"A".repeat(4 * n + 1)}`)).toBe("malformed");
+	});
+
+	it("reads a header seen before from memory: equal, frozen, and never mistaken for a verdict", () => {
+		const first = parseToken(valid);
+		const again = parseToken(valid);
+		expect(first.ok && again.ok).toBe(true);
+		if (!first.ok || !again.ok) return;
+		expect(again.header).toEqual(first.header);
+		expect(Object.isFrozen(again.header)).toBe(true);
+		// A header that spells the fields of a verdict is just a header.
+		const lookalike = parseToken(`${b64({ alg: "EdDSA", ok: false, reason: "expired" })}.${payloadPart}.${signaturePart}`);
+		expect(lookalike).toMatchObject({ ok: true, header: { alg: "EdDSA", ok: false, reason: "expired" } });
+		expect(parseToken(`${b64({ alg: "EdDSA", ok: false, reason: "expired" })}.${payloadPart}.${signaturePart}`)).toMatchObject({ ok: true });
+	});
+
+	it("stays exact under a stream of distinct headers (the memory of headers is bounded and starts again)", () => {
+		for (let i = 0; i < 500; i++) {
+			const parsed = parseToken(`${b64({ alg: "EdDSA", kid: `made-up-${i}` })}.${payloadPart}.${signaturePart}`);
+			expect(parsed.ok && parsed.header.kid).toBe(`made-up-${i}`);
+			// Refusals are read again every time, never remembered as headers.
+			expect(reasonOf(`${b64({ alg: "EdDSA", kid: `made-up-${i}`, jku: "https://evil" })}.${payloadPart}.${signaturePart}`)).toBe("unsupported_header");
+		}
+		expect(parseToken(valid)).toMatchObject({ ok: true, header: { kid: "k1" } });
 	});
 });
