@@ -2,6 +2,7 @@
  * The real gateway over HTTP against a real key server: the contract's statuses, headers and
  * bodies, both kinds of Zuplo token (EdDSA and RS256), health, and the broker-only actions.
  */
+import { Errors } from "moleculer";
 import type { SigningKey } from "../../lib/dev-issuer/signer";
 import { KeyServer } from "../support/key-server";
 import { bearer, get, startGateway, type Gateway } from "../support/gateway";
@@ -141,6 +142,54 @@ describe("gateway when the issuer cannot be reached", () => {
 		} finally {
 			await gateway.stop();
 			await issuer.stop();
+		}
+	});
+});
+
+describe("gateway when the protected service fails", () => {
+	let issuer: KeyServer;
+	let key: SigningKey;
+
+	beforeAll(async () => {
+		issuer = await new KeyServer().start();
+		key = issuer.addKey("RS256", "outage");
+	});
+
+	afterAll(async () => {
+		await issuer.stop();
+	});
+
+	it("answers 503 SERVICE_UNAVAILABLE naming the action when no node serves it", async () => {
+		const gateway = await startGateway({ JWT_ISSUER: issuer.issuer }, { services: [] });
+		try {
+			const res = await get(`${gateway.url}/api/protected`, bearer(issuer.mint(key)));
+			expect([res.status, res.body.type, res.body.data]).toEqual([503, "SERVICE_UNAVAILABLE", { action: "protected.get" }]);
+		} finally {
+			await gateway.stop();
+		}
+	});
+
+	it("retries the call to the service, never the whole HTTP request (no retries of retries)", async () => {
+		let calls = 0;
+		const flaky = {
+			name: "protected",
+			actions: {
+				get() {
+					calls += 1;
+					throw new Errors.MoleculerRetryableError("Flaky", 500, "FLAKY");
+				}
+			}
+		};
+		// The production retry policy (moleculer.config.ts), with short delays.
+		const retryPolicy = { enabled: true, retries: 3, delay: 1, maxDelay: 5, factor: 1, check: (err: Error) => !!(err as { retryable?: boolean }).retryable };
+		const gateway = await startGateway({ JWT_ISSUER: issuer.issuer }, { services: [flaky], broker: { retryPolicy } });
+		try {
+			const res = await get(`${gateway.url}/api/protected`, bearer(issuer.mint(key)));
+			expect([res.status, res.body.type]).toEqual([500, "FLAKY"]);
+			// The first call and 3 retries; a replayed `rest` action would have made 16.
+			expect(calls).toBe(4);
+		} finally {
+			await gateway.stop();
 		}
 	});
 });

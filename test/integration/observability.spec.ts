@@ -105,6 +105,13 @@ describe("metrics, logs and tracing", () => {
 		expect(viaApi.headers.get("x-request-id")).toBe("abc-123");
 		const unsafe = await get(`${gateway.url}/api/protected`, { "X-Request-ID": `<script>${"x".repeat(100)}` });
 		expect(unsafe.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+		// X-Correlation-ID wins over X-Request-ID in moleculer-web; an unsafe one is dropped the same way.
+		const correlated = await get(`${gateway.url}/api/protected`, { "X-Correlation-ID": "corr-1", "X-Request-ID": "abc-123" });
+		expect(correlated.headers.get("x-request-id")).toBe("corr-1");
+		const unsafeCorrelation = await get(`${gateway.url}/api/protected`, { "X-Correlation-ID": "a b\u00e9", "X-Request-ID": "abc-123" });
+		expect(unsafeCorrelation.headers.get("x-request-id")).toBe("abc-123");
+		const bothUnsafe = await get(`${gateway.url}/api/protected`, { "X-Correlation-ID": "x".repeat(65), "X-Request-ID": "a/b" });
+		expect(bothUnsafe.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
 	});
 
 	it("records spans for verification and key fetches", async () => {
