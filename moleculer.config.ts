@@ -1,5 +1,5 @@
 /**
- * Broker options. moleculer-runner overrides any of them from the environment: TRANSPORTER,
+ * Broker options. moleculer-runner overrides each of them from the environment: TRANSPORTER,
  * NAMESPACE, NODEID, LOGLEVEL, REQUESTTIMEOUT, METRICS=false, MOL_<PATH>__<TO>__<KEY>, ...
  * The verifier's own variables (JWT_*, JWKS_*) are parsed by lib/auth/config.ts.
  */
@@ -7,7 +7,7 @@ import type { BrokerOptions } from "moleculer";
 import { orExit, parseMetricsPort } from "./lib/auth/config";
 import { sizeThreadPool } from "./lib/thread-pool";
 
-// Before any service starts, so before libuv starts its thread pool (see lib/thread-pool.ts).
+// Before the services start, so before libuv starts its thread pool (see lib/thread-pool.ts).
 sizeThreadPool();
 
 const production = process.env.NODE_ENV === "production";

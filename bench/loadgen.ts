@@ -12,7 +12,7 @@ import type { LoadCommand, LoadJob, LoadMessage, LoadResult, PacedJob, SaturateJ
 import { fileCursor, tokenSource } from "./token-source";
 import { runWrk, wrkCanRun } from "./wrk";
 
-/** Latencies in ms, any number of them, and the status of every response. */
+/** Latencies in ms, however many, and the status of every response. */
 class Recorder {
 	private values = new Float64Array(1 << 16);
 	private count = 0;

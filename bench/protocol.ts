@@ -66,7 +66,7 @@ export interface LoadResult {
 	/** Seconds. */
 	readonly duration: number;
 	readonly rps: number;
-	/** Milliseconds, responses of any status. */
+	/** Milliseconds, responses of every status. */
 	readonly p50: number;
 	readonly p99: number;
 	readonly max: number;

@@ -9,7 +9,7 @@
  *   SERVICES naming `api`): GET http://127.0.0.1:$PORT/health/live must answer 200. Liveness,
  *   not readiness: a node whose issuer is briefly unreachable must not be restarted for it
  *   (/health/ready is for load balancers).
- * - any other node (e.g. SERVICES=protected) has no HTTP server. The broker's Prometheus
+ * - every other node (e.g. SERVICES=protected) has no HTTP server. The broker's Prometheus
  *   reporter is then the one thing that answers over HTTP while the broker lives, so
  *   GET http://127.0.0.1:$METRICS_PORT/metrics (default 3030) must answer 200.
  * - such a node with metrics turned off (METRICS=false) has nothing to ask: the check only

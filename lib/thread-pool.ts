@@ -6,8 +6,8 @@
  * So the pool gets every core but one, which the event loop keeps.
  *
  * libuv reads UV_THREADPOOL_SIZE once, when the pool first starts: this must run before
- * anything uses the pool. moleculer.config.ts does it as moleculer-runner loads it, before any
- * service. A UV_THREADPOOL_SIZE already in the environment is left as it is.
+ * anything uses the pool. moleculer.config.ts does it as moleculer-runner loads it, before the
+ * services. A UV_THREADPOOL_SIZE already in the environment is left as it is.
  */
 import { availableParallelism } from "node:os";
 

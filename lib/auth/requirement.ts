@@ -1,6 +1,6 @@
 /**
  * What an action asks of the caller, declared on the action as `auth` (CONTRACT.md):
- * `false` public, `"optional"` a token if any must be valid, `{ scopes }` every scope
+ * `false` public, `"optional"` a token, when one is sent, must be valid, `{ scopes }` every scope
  * required, no declaration (or `"required"`) a valid token. A declaration we cannot read
  * (`{ scope: [...] }`, `{ scopes: "a" }`, a number) fails closed: nobody gets through.
  */

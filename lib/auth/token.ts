@@ -1,6 +1,6 @@
 /**
  * Compact JWS -> header, payload, signing input and signature bytes, or a Rejection.
- * Total: any string in, never a throw. Nothing here is trusted until the signature is checked.
+ * Total: every string in, never a throw. Nothing here is trusted until the signature is checked.
  */
 import { reject, type Rejection } from "./reasons";
 
