@@ -9,6 +9,7 @@
  * anything uses the pool. moleculer.config.ts does it as moleculer-runner loads it, before the
  * services. A UV_THREADPOOL_SIZE already in the environment is left as it is.
  */
+import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 
 /** What UV_THREADPOOL_SIZE should be: the one given, or the cores but one (at least 1). */
@@ -23,4 +24,34 @@ export function sizeThreadPool(env: NodeJS.ProcessEnv = process.env): string {
 	const size = threadPoolSize(env);
 	env.UV_THREADPOOL_SIZE = size;
 	return size;
+}
+
+/**
+ * Threads of libuv's pool already running in this process (libuv names them `libuv-worker`),
+ * read from /proc; 0 before the pool starts, null where there is no /proc to read.
+ */
+export function runningPoolThreads(procSelf = "/proc/self"): number | null {
+	try {
+		const tasks = readdirSync(`${procSelf}/task`);
+		return tasks.filter(task => readFileSync(`${procSelf}/task/${task}/comm`, "utf8").trim() === "libuv-worker").length;
+	} catch {
+		return null;
+	}
+}
+
+/**
+ * The start-up log line about the pool: the size asked for, and a warning when the pool was
+ * already running with another size (something used it before moleculer.config.ts ran, as
+ * tsx's loader does under `npm run dev`): then only the environment can size it.
+ */
+export function threadPoolReport(env: Readonly<Record<string, string | undefined>>, running: number | null): { level: "info" | "warn"; message: string } {
+	const asked = env.UV_THREADPOOL_SIZE;
+	if (asked === undefined) return { level: "info", message: "Signature checks run on libuv's thread pool: UV_THREADPOOL_SIZE unset (4 threads)" };
+	if (running === null || running === 0 || running === Number(asked)) {
+		return { level: "info", message: `Signature checks run on libuv's thread pool: UV_THREADPOOL_SIZE=${asked}` };
+	}
+	return {
+		level: "warn",
+		message: `libuv's thread pool started with ${running} threads before UV_THREADPOOL_SIZE=${asked} was set; set it in the environment to size the pool`
+	};
 }

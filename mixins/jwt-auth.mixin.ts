@@ -12,6 +12,7 @@ import { challengeFor, reject, REASONS, type Rejection } from "../lib/auth/reaso
 import { requirementOf, type Requirement } from "../lib/auth/requirement";
 import { missingScopes } from "../lib/auth/scopes";
 import { isPending, type Verdict } from "../lib/auth/verifier";
+import { runningPoolThreads, threadPoolReport } from "../lib/thread-pool";
 import { AuthTelemetry } from "./auth-telemetry";
 
 const { UnAuthorizedError, ForbiddenError, ServiceUnavailableError } = ApiGateway.Errors;
@@ -160,7 +161,8 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 		},
 
 		started(this: JwtAuthThis) {
-			this.logger.info(`Signature checks run on libuv's thread pool: UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? "unset (4 threads)"}`);
+			const pool = threadPoolReport(process.env, runningPoolThreads());
+			this.logger[pool.level](pool.message);
 			this.authenticator.start();
 			this.keySetAgeTimer = setInterval(() => {
 				this.telemetry.recordKeySetAges([...this.authenticator.stores.values()].map(store => [store.issuer, store.keySetAgeMs()]));
