@@ -3,20 +3,15 @@
  * pasted into a shell, an external issuer, and configuration errors stopping the process.
  */
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { KeyServer } from "../support/key-server";
 import { bearer, freePort, get } from "../support/gateway";
 import { run, type Running } from "../support/process";
-import { threadPoolSize } from "../../lib/thread-pool";
+import { runningPoolThreads, threadPoolSize } from "../../lib/thread-pool";
 
 const sh = promisify(execFile);
 const RUNNER = ["node_modules/moleculer/bin/moleculer-runner.js", "--config", "dist/moleculer.config.js"];
 
-/** Threads of libuv's pool in a running process (libuv names them), from /proc. */
-function poolThreads(pid: number): number {
-	return readdirSync(`/proc/${pid}/task`).filter(task => readFileSync(`/proc/${pid}/task/${task}/comm`, "utf8").trim() === "libuv-worker").length;
-}
 
 jest.setTimeout(90_000);
 
@@ -79,7 +74,7 @@ describe("the built gateway with an external issuer", () => {
 			// The signature was checked on the pool, which moleculer.config.js sized before it started.
 			const expected = threadPoolSize({});
 			expect(app.text).toContain(`UV_THREADPOOL_SIZE=${expected}`);
-			expect(poolThreads(app.child.pid as number)).toBe(Number(expected));
+			expect(runningPoolThreads(`/proc/${app.child.pid as number}`)).toBe(Number(expected));
 			expect(issuer.discoveryFetches).toBe(1);
 			expect(app.text).not.toContain("Development issuer");
 			expect((await get(`http://127.0.0.1:${port}/__dev/issuer/.well-known/jwks.json`)).status).toBe(404);
