@@ -79,11 +79,9 @@ const gateway = ApiGateway.methods as { httpHandler: HttpHandler; errorHandler: 
  */
 function httpHandler(this: unknown, req: IncomingRequest, res: GatewayResponse, next?: unknown): Promise<void> {
 	const headers = req.headers;
-	if (headers["x-request-id"] !== undefined || headers["x-correlation-id"] !== undefined) {
-		for (const name of REQUEST_ID_HEADERS) {
-			const value = headers[name];
-			if (value !== undefined && (typeof value !== "string" || !SAFE_REQUEST_ID.test(value))) delete headers[name];
-		}
+	for (const name of REQUEST_ID_HEADERS) {
+		const value = headers[name];
+		if (value !== undefined && (typeof value !== "string" || !SAFE_REQUEST_ID.test(value))) delete headers[name];
 	}
 	return gateway.httpHandler.call(this, req, res, next);
 }
