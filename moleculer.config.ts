@@ -5,10 +5,6 @@
  */
 import type { BrokerOptions } from "moleculer";
 import { orExit, parseMetricsPort } from "./lib/auth/config";
-import { sizeThreadPool } from "./lib/thread-pool";
-
-// Before the services start, so before libuv starts its thread pool (see lib/thread-pool.ts).
-sizeThreadPool();
 
 const production = process.env.NODE_ENV === "production";
 

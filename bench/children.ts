@@ -5,7 +5,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { threadPoolSize } from "../lib/thread-pool";
 import { GATEWAY_LABELS, type GatewayKind, type GatewayMessage, type LoadJob, type LoadMessage, type LoadResult } from "./protocol";
 
 const TSX_LOADER = pathToFileURL(require.resolve("tsx")).href;
@@ -21,8 +20,7 @@ function gatewayArgs(entry: string): string[] {
 function spawnTs(entry: string, args: string[], env: Record<string, string>, label: string): ChildProcess {
 	const child = spawn(process.execPath, [...gatewayArgs(entry), "--import", TSX_LOADER, join(__dirname, entry), ...args], {
 		cwd: join(__dirname, ".."),
-		// Every gateway gets the thread pool the real one sizes for itself in moleculer.config.ts.
-		env: { ...process.env, ...(entry === "gateway.ts" ? { UV_THREADPOOL_SIZE: threadPoolSize(process.env) } : {}), ...env },
+		env: { ...process.env, ...env },
 		stdio: ["ignore", "pipe", "pipe", "ipc"]
 	});
 	children.add(child);

@@ -38,7 +38,7 @@ function schemaFor(kind: GatewayKind, issuer: string, jwksUri: string): ServiceS
 	if (kind === "none") return plainGateway();
 	if (kind === "recipe") return recipeGateway(issuer, jwksUri);
 	const built = builtGateway();
-	const schema = built.createApiService(built.parseAuthConfig({ PORT: "0", JWT_ISSUER: issuer }));
+	const schema = built.createApiService(built.parseAuthConfig({ PORT: "0", JWT_ISSUER: issuer, JWT_VERIFY_THREADS: process.env.JWT_VERIFY_THREADS }));
 	// Loopback only, like the others; nothing else of the real gateway changes.
 	const settings: ApiSettingsSchema = { ...(schema.settings as ApiSettingsSchema), ip: LOOPBACK };
 	return { ...schema, settings } as ServiceSchema;

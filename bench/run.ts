@@ -4,7 +4,7 @@
  * interleaved rounds by a load generator in another process, against a key server in this one.
  * Loopback only; a watchdog ends the run if anything hangs. Options: bench/args.ts.
  */
-import { threadPoolSize } from "../lib/thread-pool";
+import { defaultThreadCount } from "../lib/auth/signature-threads";
 import { KeyServer } from "../test/support/key-server";
 import { parseArgs, type BenchArgs } from "./args";
 import { GatewayProcess, killChildren, LoadGenerator, stopChildren } from "./children";
@@ -66,7 +66,7 @@ async function runBench(bench: Bench): Promise<number> {
 		"",
 		`Machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, ${info.os}`,
 		`Node ${info.node}; ${args.rounds} round(s) x ${args.duration} s per measurement, ${args.warmup} s warm-up, ${args.connections} connections, pipelining 1${args.smoke ? " (smoke)" : ""}`,
-		`Load generator: ${saturatingGenerator() === "wrk" ? "wrk, 1 thread" : "autocannon"} (fixed rate: our open-loop client); gateways' libuv thread pool: UV_THREADPOOL_SIZE=${threadPoolSize(process.env)}`,
+		`Load generator: ${saturatingGenerator() === "wrk" ? "wrk, 1 thread" : "autocannon"} (fixed rate: our open-loop client); ours checks signatures on JWT_VERIFY_THREADS=${process.env.JWT_VERIFY_THREADS ?? defaultThreadCount()} worker thread(s)`,
 		"",
 		markdown(summaries, scenarios),
 		"",

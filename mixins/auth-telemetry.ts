@@ -7,6 +7,7 @@ import type { Logger, ServiceBroker, Span } from "moleculer";
 import type { KeyStoreEvents } from "../lib/auth/key-store";
 import { LogLimiter } from "../lib/auth/log-limiter";
 import type { Rejection } from "../lib/auth/reasons";
+import type { SignatureThreadEvents } from "../lib/auth/signature-threads";
 import type { TokenCacheEvents } from "../lib/auth/token-cache";
 
 export const METRIC_NAMES = {
@@ -59,7 +60,7 @@ export class AuthTelemetry {
 	}
 
 	/** Events of the key stores and the token cache, wired to metrics, logs and spans. */
-	events(): KeyStoreEvents & TokenCacheEvents {
+	events(): KeyStoreEvents & TokenCacheEvents & SignatureThreadEvents {
 		const metrics = this.broker.metrics;
 		return {
 			fetchStarted: (issuer, cause) => {
@@ -80,6 +81,7 @@ export class AuthTelemetry {
 			},
 			staleKeyUsed: issuer => metrics.increment(METRIC_NAMES.staleKeyUses, { issuer }),
 			warning: (issuer, message) => this.logger.warn(`Key set of ${issuer}: ${message}`),
+			threadFailed: detail => this.logger.warn(`A signature thread stopped (${detail}); checks run on node:crypto's thread pool until it is replaced`),
 			hit: () => metrics.increment(METRIC_NAMES.cacheLookups, { result: "hit" }),
 			miss: () => metrics.increment(METRIC_NAMES.cacheLookups, { result: "miss" })
 		};

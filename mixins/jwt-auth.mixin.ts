@@ -12,7 +12,6 @@ import { challengeFor, reject, REASONS, type Rejection } from "../lib/auth/reaso
 import { requirementOf, type Requirement } from "../lib/auth/requirement";
 import { missingScopes } from "../lib/auth/scopes";
 import { isPending, type Verdict } from "../lib/auth/verifier";
-import { runningPoolThreads, threadPoolReport } from "../lib/thread-pool";
 import { AuthTelemetry } from "./auth-telemetry";
 
 const { UnAuthorizedError, ForbiddenError, ServiceUnavailableError } = ApiGateway.Errors;
@@ -161,18 +160,22 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 		},
 
 		started(this: JwtAuthThis) {
-			const pool = threadPoolReport(process.env, runningPoolThreads());
-			this.logger[pool.level](pool.message);
 			this.authenticator.start();
+			const threads = this.authenticator.signatureThreads;
+			this.logger.info(
+				threads === null
+					? `Signatures are checked on node:crypto's thread pool (JWT_VERIFY_THREADS=0, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? "unset: 4"})`
+					: `Signatures are checked on ${threads.count} worker thread${threads.count === 1 ? "" : "s"} (JWT_VERIFY_THREADS=${threads.count})`
+			);
 			this.keySetAgeTimer = setInterval(() => {
 				this.telemetry.recordKeySetAges([...this.authenticator.stores.values()].map(store => [store.issuer, store.keySetAgeMs()]));
 			}, KEY_SET_AGE_INTERVAL_MS);
 			this.keySetAgeTimer.unref();
 		},
 
-		stopped(this: JwtAuthThis) {
+		async stopped(this: JwtAuthThis) {
 			clearInterval(this.keySetAgeTimer);
-			this.authenticator.stop();
+			await this.authenticator.stop();
 		}
 	};
 	return mixin as Partial<ServiceSchema>;

@@ -5,6 +5,8 @@
 import { bearerToken } from "./bearer";
 import type { AuthConfig } from "./config";
 import { IssuerKeyStore, type KeyStoreEvents, type RefreshReport } from "./key-store";
+import { checkOnThreadPool } from "./signature";
+import { SignatureThreads, type SignatureThreadEvents } from "./signature-threads";
 import { DEFAULT_TOKEN_CACHE_SIZE, TokenCache, type TokenCacheEvents } from "./token-cache";
 import { Verifier, type Verdict } from "./verifier";
 
@@ -14,7 +16,7 @@ export interface Readiness {
 }
 
 export interface AuthenticatorOptions {
-	readonly events?: KeyStoreEvents & TokenCacheEvents;
+	readonly events?: KeyStoreEvents & TokenCacheEvents & SignatureThreadEvents;
 	readonly now?: () => number;
 	/** Entries of the verified-token cache; 0 turns it off. */
 	readonly tokenCacheSize?: number;
@@ -22,6 +24,8 @@ export interface AuthenticatorOptions {
 
 export class Authenticator {
 	readonly stores: ReadonlyMap<string, IssuerKeyStore>;
+	/** Null when signatures are checked on node:crypto's thread pool (JWT_VERIFY_THREADS=0). */
+	readonly signatureThreads: SignatureThreads | null;
 	private readonly verifier: Verifier;
 
 	constructor(
@@ -30,6 +34,7 @@ export class Authenticator {
 	) {
 		const storeOptions = { ...config.jwks, algorithms: config.algorithms, events: options.events, now: options.now };
 		this.stores = new Map(config.issuers.map(issuer => [issuer.issuer, new IssuerKeyStore(issuer, storeOptions)]));
+		this.signatureThreads = config.verifyThreads > 0 ? new SignatureThreads(config.verifyThreads, checkOnThreadPool, options.events) : null;
 		this.verifier = new Verifier(this.stores, {
 			algorithms: config.algorithms,
 			audience: config.audience,
@@ -37,16 +42,19 @@ export class Authenticator {
 			maxTokenAge: config.maxTokenAge,
 			type: config.type,
 			now: options.now,
+			signatures: this.signatureThreads ?? undefined,
 			cache: options.tokenCacheSize === 0 ? undefined : new TokenCache(options.tokenCacheSize ?? DEFAULT_TOKEN_CACHE_SIZE, options.events, options.now)
 		});
 	}
 
 	start(): void {
+		this.signatureThreads?.start();
 		for (const store of this.stores.values()) store.start();
 	}
 
-	stop(): void {
+	async stop(): Promise<void> {
 		for (const store of this.stores.values()) store.stop();
+		await this.signatureThreads?.stop();
 	}
 
 	verify(token: string): Promise<Verdict> {

@@ -6,6 +6,7 @@
  * naming the variable and the fix, so the process can stop with one clear line.
  */
 import { isSupportedAlgorithm, SUPPORTED_ALGORITHMS, type JwsAlgorithm } from "./algorithms";
+import { defaultThreadCount } from "./signature-threads";
 
 export interface IssuerConfig {
 	/** Exact value the token's `iss` must equal. */
@@ -35,6 +36,8 @@ export interface AuthConfig {
 	/** Normalised expected `typ` (lower case, no `application/`), or null. */
 	readonly type: string | null;
 	readonly jwks: JwksOptions;
+	/** Worker threads for signature checks; 0: node:crypto's thread pool. */
+	readonly verifyThreads: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -68,6 +71,8 @@ export const DEFAULTS = {
 	METRICS_PORT: 3030,
 	DEV_ISSUER_PATH: "/__dev/issuer"
 } as const;
+
+const MAX_VERIFY_THREADS = 64;
 
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
 	{ name: "PORT", default: String(DEFAULTS.PORT), meaning: "HTTP port of the gateway" },
@@ -127,6 +132,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
 		name: "JWKS_STALE_MAX_AGE",
 		default: String(DEFAULTS.JWKS_STALE_MAX_AGE),
 		meaning: "ms: while the issuer is unreachable, keys keep verifying this long after their last good fetch"
+	},
+	{
+		name: "JWT_VERIFY_THREADS",
+		default: "cores - 1",
+		meaning:
+			"worker threads that check signatures (at least 1); `0` checks them on node:crypto's thread pool instead (`UV_THREADPOOL_SIZE`)"
 	},
 	{
 		name: "METRICS_PORT",
@@ -253,7 +264,8 @@ export function parseAuthConfig(env: Env): AuthConfig {
 		clockTolerance: integer(env, "JWT_CLOCK_TOLERANCE", DEFAULTS.JWT_CLOCK_TOLERANCE, 0, 3600),
 		maxTokenAge: optionalInteger(env, "JWT_MAX_TOKEN_AGE", 1),
 		type: blank(env.JWT_TYPE) ? null : normaliseType(env.JWT_TYPE as string),
-		jwks
+		jwks,
+		verifyThreads: integer(env, "JWT_VERIFY_THREADS", defaultThreadCount(), 0, MAX_VERIFY_THREADS)
 	};
 }
 

@@ -1,14 +1,15 @@
 /**
- * The signature step, on node:crypto's thread pool. Measured (npm run bench, README): a
- * signature check is 16 µs (RS256) to 60 µs (Ed25519) of CPU, and jsonwebtoken's synchronous
- * `verify` adds 10 µs more of decoding what `parseToken` already decoded, all on the event
- * loop. The asynchronous `crypto.verify` leaves the loop free to parse and answer other
- * requests meanwhile (with a bounded queue, below). The key has already been proven to fit the
- * algorithm (key-set.ts).
+ * The signature step, off the event loop: on the gateway's signature threads
+ * (signature-threads.ts) when it has them, otherwise on node:crypto's thread pool (asynchronous
+ * `crypto.verify`). Measured (npm run bench, README): a signature check is 16 µs (RS256) to
+ * 60 µs (Ed25519) of CPU, and jsonwebtoken's synchronous `verify` adds 10 µs more of decoding
+ * what `parseToken` already decoded, all on the event loop. The key has already been proven to
+ * fit the algorithm (key-set.ts).
  */
 import { constants, verify, type KeyObject, type VerifyKeyObjectInput } from "node:crypto";
 import type { JwsAlgorithm } from "./algorithms";
 import type { VerificationKey } from "./key-set";
+import type { SignatureJob, SignatureThreads } from "./signature-threads";
 import type { ParsedToken } from "./token";
 
 interface SignatureScheme {
@@ -36,49 +37,67 @@ const SCHEMES: Readonly<Record<JwsAlgorithm, SignatureScheme>> = {
 	EdDSA: { digest: null, bytes: 64 }
 };
 
+/**
+ * What node:crypto is given as the key: the KeyObject, or it with the scheme's options, made
+ * once per key and algorithm (a batch to the threads carries each such object once).
+ */
+const keyInputs = new WeakMap<KeyObject, Map<SignatureScheme, KeyObject | VerifyKeyObjectInput>>();
+
 function keyInput(scheme: SignatureScheme, key: KeyObject): KeyObject | VerifyKeyObjectInput {
-	return scheme.options === undefined ? key : { key, ...scheme.options };
+	if (scheme.options === undefined) return key;
+	let inputs = keyInputs.get(key);
+	if (inputs === undefined) keyInputs.set(key, (inputs = new Map()));
+	let input = inputs.get(scheme);
+	if (input === undefined) inputs.set(scheme, (input = { key, ...scheme.options }));
+	return input;
 }
 
 /**
- * Checks queued on the thread pool at most. The pool (every core but one, lib/thread-pool.ts)
- * also serves `fs` and the `dns.lookup` of key-set fetches: a flood of forged tokens must not
- * queue thousands of jobs ahead of them (256 queued Ed25519 checks are about 15 ms of work for
- * one thread). Past the bound a check runs on the event loop, which slows the flood's own
+ * Checks waiting for an answer at most. Off the loop they wait in a queue (a thread's, or the
+ * pool's, which also serves `fs` and the `dns.lookup` of key-set fetches): a flood of forged
+ * tokens must not queue thousands of checks (256 queued Ed25519 checks are about 15 ms of work
+ * for one thread). Past the bound a check runs on the event loop, which slows the flood's own
  * connections and bounds the queue.
  */
 export const MAX_QUEUED_CHECKS = 256;
 let queued = 0;
 
-function verifySync(scheme: SignatureScheme, data: Buffer, key: KeyObject, signature: Buffer): boolean {
+/** On the event loop; an error (a malformed signature) counts as false. */
+function checkNow(job: SignatureJob): boolean {
 	try {
-		return verify(scheme.digest, data, keyInput(scheme, key), signature);
+		return verify(job.digest, Buffer.from(job.data), job.key, Buffer.from(job.signature, "base64url"));
 	} catch {
 		return false;
 	}
 }
 
-/** True only for a signature that verifies; an error (a malformed signature) counts as false. */
-export function signatureIsValid(parsed: ParsedToken, alg: JwsAlgorithm, key: VerificationKey): Promise<boolean> {
-	const scheme = SCHEMES[alg];
-	if (scheme.bytes !== undefined && parsed.signature.length !== scheme.bytes) return Promise.resolve(false);
-	const data = Buffer.from(parsed.signingInput);
-	if (queued >= MAX_QUEUED_CHECKS) return Promise.resolve(verifySync(scheme, data, key.key, parsed.signature));
-	queued += 1;
+/** On node:crypto's thread pool: the way without signature threads, and their fallback. */
+export function checkOnThreadPool(job: SignatureJob): Promise<boolean> {
 	return new Promise(resolve => {
-		const done = (valid: boolean): void => {
-			queued -= 1;
-			resolve(valid);
-		};
 		try {
-			verify(scheme.digest, data, keyInput(scheme, key.key), parsed.signature, (err, ok) => done(err === null && ok));
+			verify(job.digest, Buffer.from(job.data), job.key, Buffer.from(job.signature, "base64url"), (err, ok) => resolve(err === null && ok));
 		} catch {
-			done(false);
+			resolve(false);
 		}
 	});
 }
 
-/** Checks now waiting on or running in the thread pool (for tests and diagnostics). */
+function settled(valid: boolean): boolean {
+	queued -= 1;
+	return valid;
+}
+
+/** True only for a signature that verifies; an error (a malformed signature) counts as false. */
+export function signatureIsValid(parsed: ParsedToken, alg: JwsAlgorithm, key: VerificationKey, threads?: SignatureThreads): Promise<boolean> {
+	const scheme = SCHEMES[alg];
+	if (scheme.bytes !== undefined && parsed.signatureBytes !== scheme.bytes) return Promise.resolve(false);
+	const job: SignatureJob = { digest: scheme.digest, key: keyInput(scheme, key.key), data: parsed.signingInput, signature: parsed.signature };
+	if (queued >= MAX_QUEUED_CHECKS) return Promise.resolve(checkNow(job));
+	queued += 1;
+	return (threads === undefined ? checkOnThreadPool(job) : threads.check(job)).then(settled);
+}
+
+/** Checks now waiting for an answer off the event loop (for tests and diagnostics). */
 export function queuedChecks(): number {
 	return queued;
 }

@@ -1,5 +1,5 @@
 /**
- * Compact JWS -> header, payload, signing input and signature bytes, or a Rejection.
+ * Compact JWS -> header, payload, signing input and signature (base64url), or a Rejection.
  * Total: every string in, never a throw. Nothing here is trusted until the signature is checked.
  */
 import { reject, type Rejection } from "./reasons";
@@ -25,7 +25,13 @@ export interface ParsedToken {
 	readonly payload: JsonObject;
 	/** `base64url(header) "." base64url(payload)`, exactly as received. */
 	readonly signingInput: string;
-	readonly signature: Buffer;
+	/**
+	 * The signature as received: canonical base64url, decoded where it is checked (a worker
+	 * thread, signature-threads.ts), so the event loop never copies its bytes.
+	 */
+	readonly signature: string;
+	/** Length of the decoded signature in bytes. */
+	readonly signatureBytes: number;
 }
 
 function isObject(value: unknown): value is JsonObject {
@@ -47,16 +53,16 @@ const BASE64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
  * Base64url has spare bits in its last character; Buffer ignores them, so `...A` and `...B`
  * can decode to the same signature. Only the canonical spelling of a signature is accepted
  * (spare bits zero, no impossible length), so a changed character can never still verify.
- * `segment` has passed the BASE64URL test.
+ * Returns the decoded length in bytes, or null. `segment` has passed the BASE64URL test.
  */
-function canonicalBytes(segment: string): Buffer | null {
+function canonicalLength(segment: string): number | null {
 	const rest = segment.length % 4;
 	if (rest === 1) return null;
 	if (rest !== 0) {
 		const spare = rest === 2 ? 0b1111 : 0b11;
 		if ((BASE64URL_ALPHABET.indexOf(segment.charAt(segment.length - 1)) & spare) !== 0) return null;
 	}
-	return Buffer.from(segment, "base64url");
+	return Math.floor((segment.length * 3) / 4);
 }
 
 type HeaderRead = { readonly ok: true; readonly header: JwsHeader } | Rejection;
@@ -103,13 +109,13 @@ export function parseToken(token: string): ParsedToken | Rejection {
 	if (parts.length !== 3) return reject("malformed", "The token must have exactly three parts");
 	const [head, body, sig] = parts as [string, string, string];
 	if (!BASE64URL.test(body) || !BASE64URL.test(sig)) return reject("malformed", "Every part of the token must be non-empty base64url");
-	const signature = canonicalBytes(sig);
-	if (signature === null) return reject("malformed", "The signature is not canonical base64url");
+	const signatureBytes = canonicalLength(sig);
+	if (signatureBytes === null) return reject("malformed", "The signature is not canonical base64url");
 
 	const read = headerOf(head);
 	if (!read.ok) return read;
 	const payload = decodeJson(body);
 	if (payload === null) return reject("malformed", "The token payload is not a JSON object");
 
-	return { ok: true, header: read.header, payload, signingInput: `${head}.${body}`, signature };
+	return { ok: true, header: read.header, payload, signingInput: `${head}.${body}`, signature: sig, signatureBytes };
 }

@@ -10,6 +10,7 @@ import type { VerificationKey } from "./key-set";
 import type { IssuerKeyStore, KeyLookup } from "./key-store";
 import { reject, type Rejection } from "./reasons";
 import { signatureIsValid } from "./signature";
+import type { SignatureThreads } from "./signature-threads";
 import { parseToken, type JsonObject, type JwsHeader, type ParsedToken } from "./token";
 import { TokenCache, type CachedVerification } from "./token-cache";
 
@@ -29,6 +30,8 @@ export interface VerifierOptions extends ClaimRules {
 	readonly now?: () => number;
 	/** Verified-token cache; none when absent. */
 	readonly cache?: TokenCache;
+	/** Where signatures are checked; node:crypto's thread pool when absent. */
+	readonly signatures?: SignatureThreads;
 }
 
 /**
@@ -163,7 +166,7 @@ export class Verifier {
 
 	private verifySignature(parsed: ParsedToken, alg: JwsAlgorithm, iss: string, lookup: KeyLookup, slot?: CacheSlot): Verdict | Promise<Verdict> {
 		if (!lookup.ok) return lookup;
-		return signatureIsValid(parsed, alg, lookup.key).then(valid => (valid ? this.accept(parsed, alg, iss, lookup.key, slot) : reject("bad_signature")));
+		return signatureIsValid(parsed, alg, lookup.key, this.options.signatures).then(valid => (valid ? this.accept(parsed, alg, iss, lookup.key, slot) : reject("bad_signature")));
 	}
 
 	/** The signature holds: the claim rules decide, and a success is cached. */

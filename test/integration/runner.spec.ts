@@ -3,15 +3,20 @@
  * pasted into a shell, an external issuer, and configuration errors stopping the process.
  */
 import { execFile } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { KeyServer } from "../support/key-server";
 import { bearer, freePort, get } from "../support/gateway";
 import { run, type Running } from "../support/process";
-import { runningPoolThreads, threadPoolSize } from "../../lib/thread-pool";
+import { defaultThreadCount, THREAD_NAME } from "../../lib/auth/signature-threads";
 
 const sh = promisify(execFile);
 const RUNNER = ["node_modules/moleculer/bin/moleculer-runner.js", "--config", "dist/moleculer.config.js"];
 
+/** Threads of process `pid` with this name (a worker's `name` becomes its thread's). */
+function threadsNamed(pid: number, name: string): number {
+	return readdirSync(`/proc/${pid}/task`).filter(task => readFileSync(`/proc/${pid}/task/${task}/comm`, "utf8").trim() === name).length;
+}
 
 jest.setTimeout(90_000);
 
@@ -65,16 +70,17 @@ describe("the built gateway with an external issuer", () => {
 		const issuer = await new KeyServer().start();
 		const key = issuer.addKey("RS256", "external");
 		const port = await freePort();
-		// Empty, as unset: the config sizes the pool (libuv alone would read "" as 1 thread).
-		const app = run("node", RUNNER, { SERVICEDIR: "dist/services", PORT: String(port), METRICS: "false", JWT_ISSUER: issuer.issuer, UV_THREADPOOL_SIZE: "" });
+		const app = run("node", RUNNER, { SERVICEDIR: "dist/services", PORT: String(port), METRICS: "false", JWT_ISSUER: issuer.issuer });
 		try {
 			await app.waitFor(/Fetched the key set of/);
 			const res = await get(`http://127.0.0.1:${port}/api/protected`, bearer(issuer.mint(key, { sub: "carol" })));
 			expect([res.status, (res.body.user as Record<string, unknown>).sub]).toEqual([200, "carol"]);
-			// The signature was checked on the pool, which moleculer.config.js sized before it started.
-			const expected = threadPoolSize({});
-			expect(app.text).toContain(`UV_THREADPOOL_SIZE=${expected}`);
-			expect(runningPoolThreads(`/proc/${app.child.pid as number}`)).toBe(Number(expected));
+			// The signature was checked by the built worker (dist/lib/auth/signature-worker.js), on
+			// threads /proc names, as many as the default asks for.
+			const expected = defaultThreadCount();
+			expect(app.text).toContain(`JWT_VERIFY_THREADS=${expected}`);
+			expect(app.text).not.toContain("A signature thread stopped");
+			expect(threadsNamed(app.child.pid as number, THREAD_NAME)).toBe(expected);
 			expect(issuer.discoveryFetches).toBe(1);
 			expect(app.text).not.toContain("Development issuer");
 			expect((await get(`http://127.0.0.1:${port}/__dev/issuer/.well-known/jwks.json`)).status).toBe(404);

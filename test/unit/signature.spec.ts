@@ -1,15 +1,17 @@
 /**
- * The signature step runs on node:crypto's thread pool instead of jsonwebtoken (npm run bench
- * shows why). jsonwebtoken stays the reference: for every RS/PS/ES algorithm, on valid tokens
- * and on random mutations of them, both must give the same answer. EdDSA, which jsonwebtoken
- * cannot verify, is checked against node:crypto's synchronous one-shot verify.
+ * The signature step runs on worker threads or node:crypto's thread pool instead of
+ * jsonwebtoken (npm run bench shows why). jsonwebtoken stays the reference: for every RS/PS/ES
+ * algorithm, on valid tokens and on random mutations of them, both must give the same answer,
+ * on either way of checking. EdDSA, which jsonwebtoken cannot verify, is checked against
+ * node:crypto's synchronous one-shot verify.
  */
 import { createPublicKey, verify as cryptoVerify } from "node:crypto";
 import fc from "fast-check";
 import jwt from "jsonwebtoken";
 import type { JwsAlgorithm } from "../../lib/auth/algorithms";
 import type { VerificationKey } from "../../lib/auth/key-set";
-import { MAX_QUEUED_CHECKS, queuedChecks, signatureIsValid } from "../../lib/auth/signature";
+import { checkOnThreadPool, MAX_QUEUED_CHECKS, queuedChecks, signatureIsValid as checkSignature } from "../../lib/auth/signature";
+import { SignatureThreads } from "../../lib/auth/signature-threads";
 import { parseToken, type ParsedToken } from "../../lib/auth/token";
 import { generateSigningKey, mintToken, signJwt, type SigningAlgorithm } from "../../lib/dev-issuer/signer";
 
@@ -40,8 +42,25 @@ function referenceVerdict(token: string, alg: SigningAlgorithm, publicKey: Retur
 	}
 }
 
-describe.each(JWS_ALGORITHMS)("signature step agrees with jsonwebtoken: %s", alg => {
+/** The same signature with other bytes: base64url of `bytes`. */
+function respelled(structure: ParsedToken, change: (bytes: Buffer) => Buffer): ParsedToken {
+	const bytes = change(Buffer.from(structure.signature, "base64url"));
+	return { ...structure, signature: bytes.toString("base64url"), signatureBytes: bytes.length };
+}
+
+const threads = new SignatureThreads(2, checkOnThreadPool);
+beforeAll(() => threads.start());
+afterAll(() => threads.stop());
+
+/** Each way of checking: signatures threads (the default), node:crypto's thread pool (JWT_VERIFY_THREADS=0). */
+const WAYS: [string, () => SignatureThreads | undefined][] = [
+	["on signature threads", () => threads],
+	["on the thread pool", () => undefined]
+];
+
+describe.each(JWS_ALGORITHMS.flatMap(alg => WAYS.map(([way, of]) => [alg, way, of] as const)))("signature step agrees with jsonwebtoken: %s %s", (alg, _way, of) => {
 	const { publicKey, key, token } = setup(alg);
+	const signatureIsValid = (structure: ParsedToken, algorithm: JwsAlgorithm, verificationKey: VerificationKey) => checkSignature(structure, algorithm, verificationKey, of());
 
 	it("accepts the token jsonwebtoken signed, and jsonwebtoken accepts a token signed here", async () => {
 		expect(await signatureIsValid(parsed(token) as ParsedToken, alg as JwsAlgorithm, key)).toBe(true);
@@ -66,20 +85,22 @@ describe.each(JWS_ALGORITHMS)("signature step agrees with jsonwebtoken: %s", alg
 
 	it("refuses an all-zero signature of the right length", async () => {
 		const structure = parsed(token) as ParsedToken;
-		const zero = { ...structure, signature: Buffer.alloc(structure.signature.length) };
+		const zero = respelled(structure, bytes => Buffer.alloc(bytes.length));
 		expect(await signatureIsValid(zero, alg as JwsAlgorithm, key)).toBe(false);
 	});
 });
 
-describe("signature step: EdDSA", () => {
+describe.each(WAYS)("signature step: EdDSA %s", (_way, of) => {
 	const { signing, publicKey, key, token } = setup("EdDSA");
+	const signatureIsValid = (structure: ParsedToken, algorithm: JwsAlgorithm, verificationKey: VerificationKey) => checkSignature(structure, algorithm, verificationKey, of());
 
 	it("agrees with node:crypto's synchronous verify on random single-character changes", async () => {
 		await fc.assert(
 			fc.asyncProperty(fc.nat({ max: token.length - 1 }), fc.constantFrom(...ALPHABET), async (index, char) => {
 				const structure = parsed(token.slice(0, index) + char + token.slice(index + 1));
 				if (structure === null) return;
-				const reference = structure.signature.length === 64 && cryptoVerify(null, Buffer.from(structure.signingInput), publicKey, structure.signature);
+				const bytes = Buffer.from(structure.signature, "base64url");
+				const reference = bytes.length === 64 && cryptoVerify(null, Buffer.from(structure.signingInput), publicKey, bytes);
 				expect(await signatureIsValid(structure, "EdDSA", key)).toBe(reference);
 			}),
 			{ seed: SEED, numRuns: 150 }
@@ -88,20 +109,20 @@ describe("signature step: EdDSA", () => {
 
 	it("refuses a signature that is not 64 bytes, and a key of another type", async () => {
 		const structure = parsed(token) as ParsedToken;
-		expect(await signatureIsValid({ ...structure, signature: structure.signature.subarray(0, 63) }, "EdDSA", key)).toBe(false);
+		expect(await signatureIsValid(respelled(structure, bytes => bytes.subarray(0, 63)), "EdDSA", key)).toBe(false);
 		const rsa = setup("RS256").key;
 		expect(await signatureIsValid(structure, "EdDSA", rsa)).toBe(false);
 		expect(signing.kid).toBe("k-EdDSA");
 	});
 });
 
-describe("signature step: a bounded thread-pool queue", () => {
+describe.each(WAYS)("signature step: a bounded queue %s", (_way, of) => {
 	it("queues at most MAX_QUEUED_CHECKS checks, runs the rest on the event loop, and answers every one right", async () => {
 		const { key, token } = setup("RS256");
 		const valid = parsed(token) as ParsedToken;
-		const forged = { ...valid, signature: Buffer.from(valid.signature).fill(7, 0, 8) };
+		const forged = respelled(valid, bytes => Buffer.from(bytes).fill(7, 0, 8));
 		const count = MAX_QUEUED_CHECKS * 4;
-		const checks = Array.from({ length: count }, (_, i) => signatureIsValid(i % 2 === 0 ? valid : forged, "RS256", key));
+		const checks = Array.from({ length: count }, (_, i) => checkSignature(i % 2 === 0 ? valid : forged, "RS256", key, of()));
 		expect(queuedChecks()).toBe(MAX_QUEUED_CHECKS);
 		const answers = await Promise.all(checks);
 		expect(answers).toEqual(Array.from({ length: count }, (_, i) => i % 2 === 0));

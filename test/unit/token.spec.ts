@@ -19,7 +19,8 @@ describe("parseToken", () => {
 		if (!parsed.ok) return;
 		expect(parsed.header).toEqual({ alg: "EdDSA", typ: "JWT", kid: "k1" });
 		expect(parsed.payload).toEqual({ iss: "https://issuer", exp: 2e9 });
-		expect(parsed.signature).toHaveLength(64);
+		expect(parsed.signatureBytes).toBe(64);
+		expect(Buffer.from(parsed.signature, "base64url")).toHaveLength(64);
 	});
 
 	it.each([

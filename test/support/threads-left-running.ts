@@ -1,0 +1,17 @@
+/**
+ * Run by signature-threads.spec.ts in its own process: starts signature threads, checks one
+ * signature, prints the answer and never stops the threads. The process must still end.
+ */
+import { createPublicKey } from "node:crypto";
+import { checkOnThreadPool, signatureIsValid } from "../../lib/auth/signature";
+import { SignatureThreads } from "../../lib/auth/signature-threads";
+import { parseToken } from "../../lib/auth/token";
+import { generateSigningKey, mintToken } from "../../lib/dev-issuer/signer";
+
+const signing = generateSigningKey("RS256", "left-running");
+const parsed = parseToken(mintToken(signing, { issuer: "https://issuer.example" }));
+if (!parsed.ok) throw new Error("the token does not parse");
+const threads = new SignatureThreads(1, checkOnThreadPool);
+threads.start();
+const key = { kid: signing.kid, key: createPublicKey(signing.privateKey), algorithms: new Set(["RS256" as const]) };
+void signatureIsValid(parsed, "RS256", key, threads).then(valid => process.stdout.write(`valid=${valid} batches=${threads.sent.batches}\n`));

@@ -1,0 +1,150 @@
+/**
+ * Signature threads: real worker threads running lib/auth/signature-worker.mts. What a batch
+ * carries, that every check gets its own right answer whatever happens to a thread, and that
+ * the threads never keep a process alive.
+ */
+import { createPublicKey, type KeyObject } from "node:crypto";
+import { join } from "node:path";
+import type { JwsAlgorithm } from "../../lib/auth/algorithms";
+import type { VerificationKey } from "../../lib/auth/key-set";
+import { checkOnThreadPool, signatureIsValid } from "../../lib/auth/signature";
+import { defaultThreadCount, SignatureThreads, type SignatureJob } from "../../lib/auth/signature-threads";
+import { parseToken, type ParsedToken } from "../../lib/auth/token";
+import { generateSigningKey, mintToken, type SigningAlgorithm } from "../../lib/dev-issuer/signer";
+import { run } from "../support/process";
+
+interface Case {
+	readonly alg: JwsAlgorithm;
+	readonly key: VerificationKey;
+	readonly valid: ParsedToken;
+	readonly forged: ParsedToken;
+}
+
+function signedCase(alg: SigningAlgorithm): Case {
+	const signing = generateSigningKey(alg, `k-${alg}`);
+	const key: VerificationKey = { kid: signing.kid, key: createPublicKey(signing.privateKey) as KeyObject, algorithms: new Set([alg as JwsAlgorithm]) };
+	const valid = parseToken(mintToken(signing, { issuer: "https://issuer.example" })) as ParsedToken;
+	const bytes = Buffer.from(valid.signature, "base64url");
+	bytes[0] = (bytes[0] as number) ^ 1;
+	return { alg: alg as JwsAlgorithm, key, valid, forged: { ...valid, signature: bytes.toString("base64url") } };
+}
+
+const CASES = (["RS256", "PS256", "ES256", "EdDSA"] as const).map(signedCase);
+
+/** 15 checks per case, every third forged, in one turn of the event loop: the checks and the answers due. */
+function mixedChecks(threads: SignatureThreads): { answers: Promise<boolean[]>; expected: boolean[] } {
+	const checks = CASES.flatMap(c => Array.from({ length: 15 }, (_, i) => ({ c, good: i % 3 !== 0 })));
+	return {
+		answers: Promise.all(checks.map(({ c, good }) => signatureIsValid(good ? c.valid : c.forged, c.alg, c.key, threads))),
+		expected: checks.map(check => check.good)
+	};
+}
+
+/** The fallback, counting what it is given. */
+function countingFallback(): { calls: number; fallback: (job: SignatureJob) => Promise<boolean> } {
+	const counter = {
+		calls: 0,
+		fallback: (job: SignatureJob) => {
+			counter.calls += 1;
+			return checkOnThreadPool(job);
+		}
+	};
+	return counter;
+}
+
+describe("signature threads", () => {
+	it("default to every core but one, at least one", () => {
+		expect([1, 2, 4, 16].map(cores => defaultThreadCount(cores))).toEqual([1, 1, 3, 15]);
+		expect(() => new SignatureThreads(0, checkOnThreadPool)).toThrow(RangeError);
+	});
+
+	it("send the checks of one event-loop turn in one message, and answer each right, for every kind of key", async () => {
+		const counter = countingFallback();
+		const threads = new SignatureThreads(1, counter.fallback);
+		threads.start();
+		try {
+			const { answers, expected } = mixedChecks(threads);
+			expect(await answers).toEqual(expected);
+			expect(threads.sent).toEqual({ batches: 1, checks: expected.length });
+			expect(counter.calls).toBe(0);
+			// The next turn's checks are the next message.
+			expect(await signatureIsValid(CASES[0]?.valid as ParsedToken, "RS256", CASES[0]?.key as VerificationKey, threads)).toBe(true);
+			expect(threads.sent.batches).toBe(2);
+		} finally {
+			await threads.stop();
+		}
+	});
+
+	it("spread the batches over their threads", async () => {
+		const threads = new SignatureThreads(2, checkOnThreadPool);
+		threads.start();
+		try {
+			expect(threads.workers).toHaveLength(2);
+			const first = mixedChecks(threads);
+			await new Promise(resolve => setImmediate(resolve));
+			const second = mixedChecks(threads);
+			expect([await first.answers, await second.answers]).toEqual([first.expected, second.expected]);
+			expect(threads.sent.batches).toBe(2);
+		} finally {
+			await threads.stop();
+		}
+	});
+
+	it("answer the checks of a thread that dies on the thread pool, report it once, and replace the thread a second later", async () => {
+		const failures: string[] = [];
+		const counter = countingFallback();
+		const threads = new SignatureThreads(1, counter.fallback, { threadFailed: detail => failures.push(detail) });
+		threads.start();
+		try {
+			const { answers, expected } = mixedChecks(threads);
+			await new Promise(resolve => setImmediate(resolve));
+			expect(threads.sent.batches).toBe(1);
+			await threads.workers[0]?.terminate();
+			expect(await answers).toEqual(expected);
+			expect(counter.calls).toBeGreaterThan(0);
+			expect(failures).toHaveLength(1);
+			expect(threads.workers).toHaveLength(0);
+
+			// Until the restart interval has passed, checks go to the fallback.
+			const before = counter.calls;
+			expect(await signatureIsValid(CASES[1]?.valid as ParsedToken, "PS256", CASES[1]?.key as VerificationKey, threads)).toBe(true);
+			expect(counter.calls).toBe(before + 1);
+
+			await new Promise(resolve => setTimeout(resolve, 1100));
+			const again = mixedChecks(threads);
+			expect(await again.answers).toEqual(again.expected);
+			expect(threads.workers).toHaveLength(1);
+			expect(threads.sent.batches).toBe(2);
+			expect(counter.calls).toBe(before + 1);
+		} finally {
+			await threads.stop();
+		}
+	});
+
+	it("send every check to the fallback before start and after stop, and answer those waiting when stopped", async () => {
+		const counter = countingFallback();
+		const threads = new SignatureThreads(1, counter.fallback);
+		const early = mixedChecks(threads);
+		expect(await early.answers).toEqual(early.expected);
+		expect(counter.calls).toBe(early.expected.length);
+
+		threads.start();
+		const waiting = mixedChecks(threads);
+		await threads.stop();
+		expect(await waiting.answers).toEqual(waiting.expected);
+		expect(threads.workers).toHaveLength(0);
+
+		const late = mixedChecks(threads);
+		expect(await late.answers).toEqual(late.expected);
+		expect(threads.sent.batches).toBe(0);
+		expect(counter.calls).toBe(3 * early.expected.length);
+	});
+
+	it("never keep a process alive: one left running still lets it end", async () => {
+		const child = run("node", ["--import", "tsx", join(__dirname, "..", "support", "threads-left-running.ts")], {});
+		const timer = setTimeout(() => void child.stop(), 20_000);
+		const code = await child.wait();
+		clearTimeout(timer);
+		expect([code, child.text.trim()]).toEqual([0, "valid=true batches=1"]);
+	});
+});
