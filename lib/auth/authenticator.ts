@@ -74,6 +74,11 @@ export class Authenticator {
 		return token === null ? null : this.verifier.check(token, connection, authorization);
 	}
 
+	/** Tokens in the verified-token cache (for tests and diagnostics). */
+	get cacheSize(): number {
+		return this.verifier.cacheSize;
+	}
+
 	readiness(): Readiness {
 		const issuersWithoutKeys = [...this.stores.values()].filter(store => !store.hasUsableKeys()).map(store => store.issuer);
 		return { ready: issuersWithoutKeys.length === 0, issuersWithoutKeys };

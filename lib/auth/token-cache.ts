@@ -1,7 +1,7 @@
 /**
  * Verified tokens, so a token seen again skips the signature step. Only successes are kept,
  * keyed by a hash of the token (never the token itself), for no longer than the token's
- * `exp`. An entry holds the very key that verified it: when that key leaves the key set the
+ * `exp`, and only from a token's second verification in a while on (`admits`). An entry holds the very key that verified it: when that key leaves the key set the
  * entry no longer counts (the gap of fast-jwt #5), and the claim rules still run on every hit.
  *
  * In front of the hash, each connection remembers the credentials last verified on it. A
@@ -15,6 +15,7 @@ import { LRUCache } from "lru-cache";
 import type { VerificationKey } from "./key-set";
 import type { VerifiedToken } from "./verifier";
 import type { TokenTimes } from "./claims";
+import { RecentHashes } from "./recent-hashes";
 
 export interface CachedVerification {
 	readonly verified: VerifiedToken;
@@ -50,6 +51,7 @@ function deadlineOf(entry: CachedVerification): number {
 export class TokenCache {
 	private readonly entries: LRUCache<string, CachedVerification>;
 	private readonly lastOnConnection = new WeakMap<object, Remembered>();
+	private readonly recent: RecentHashes;
 
 	constructor(
 		max = DEFAULT_TOKEN_CACHE_SIZE,
@@ -59,6 +61,7 @@ export class TokenCache {
 		// No TTL of lru-cache's own: its timestamps cost every get and set. Each entry carries
 		// its deadline (deadlineOf), checked on every get; an expired one goes then, or on eviction.
 		this.entries = new LRUCache<string, CachedVerification>({ max });
+		this.recent = new RecentHashes(max);
 	}
 
 	static keyOf(token: string): string {
@@ -74,6 +77,14 @@ export class TokenCache {
 		if (entry !== undefined) this.entries.delete(hash);
 		this.events.miss?.();
 		return undefined;
+	}
+
+	/**
+	 * Whether a token just verified is worth an entry: only when it was verified lately too
+	 * (recent-hashes.ts). A token seen once goes uncached, on its connection too.
+	 */
+	admits(hash: string): boolean {
+		return this.recent.seenBefore(hash);
 	}
 
 	set(hash: string, entry: CachedVerification): void {

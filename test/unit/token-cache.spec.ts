@@ -29,18 +29,35 @@ describe("the verified-token cache", () => {
 		await issuer.stop();
 	});
 
-	it("answers a token seen before from the cache, each caller with its own copy of the claims", async () => {
+	it("caches a token from its second verification on, each caller with its own copy of the claims", async () => {
 		const token = issuer.mint(issuer.keys[0], { sub: "alice", now });
+		// Verified in full twice: the first time the token is only noted, the second it is cached.
 		const first = await auth.verify(token);
 		const second = await auth.verify(token);
-		expect(first.ok && second.ok).toBe(true);
-		expect(counts).toEqual({ hit: 1, miss: 1 });
-		if (!first.ok || !second.ok) return;
-		expect(second.claims.sub).toBe("alice");
-		second.claims.sub = "mallory";
+		expect(counts).toEqual({ hit: 0, miss: 2 });
+		expect(auth.cacheSize).toBe(1);
 		const third = await auth.verify(token);
-		expect(third.ok && third.claims.sub).toBe("alice");
-		expect(first.claims).not.toBe(second.claims);
+		expect(counts).toEqual({ hit: 1, miss: 2 });
+		expect(first.ok && second.ok && third.ok).toBe(true);
+		if (!first.ok || !second.ok || !third.ok) return;
+		expect(third.claims.sub).toBe("alice");
+		second.claims.sub = "eve";
+		third.claims.sub = "mallory";
+		const fourth = await auth.verify(token);
+		expect(fourth.ok && fourth.claims.sub).toBe("alice");
+		expect(new Set([first.claims, second.claims, third.claims, fourth.ok ? fourth.claims : null]).size).toBe(4);
+	});
+
+	it("does not cache tokens used once: a stream of them leaves the cache empty", async () => {
+		const tokens = Array.from({ length: 200 }, (_, i) => issuer.mint(issuer.keys[i % 2], { sub: `user-${i}`, now }));
+		for (const token of tokens) expect((await auth.verify(token)).ok).toBe(true);
+		expect(auth.cacheSize).toBe(0);
+		expect(counts).toEqual({ hit: 0, miss: 200 });
+		// Each seen again is cached.
+		for (const token of tokens) await auth.verify(token);
+		expect(auth.cacheSize).toBe(200);
+		for (const token of tokens) await auth.verify(token);
+		expect(counts).toEqual({ hit: 200, miss: 400 });
 	});
 
 	it("copies claims named __proto__ as plain properties, on a miss and on each kind of hit", async () => {
@@ -71,19 +88,20 @@ describe("the verified-token cache", () => {
 	it("keeps an entry for at most ten minutes after its signature was checked, and no longer than exp", async () => {
 		const longLived = issuer.mint(issuer.keys[0], { sub: "long", expiresIn: 3600, now });
 		const shortLived = issuer.mint(issuer.keys[0], { sub: "short", expiresIn: 120, now });
-		await auth.verify(longLived);
-		await auth.verify(shortLived);
+		// Twice each, so both are cached.
+		for (const token of [longLived, shortLived, longLived, shortLived]) await auth.verify(token);
+		expect(counts).toEqual({ hit: 0, miss: 4 });
 		now += 10 * 60_000 - 1;
 		expect((await auth.verify(longLived)).ok).toBe(true);
-		expect(counts).toEqual({ hit: 1, miss: 2 });
+		expect(counts).toEqual({ hit: 1, miss: 4 });
 		now += 1;
-		// Past ten minutes: verified again in full (a miss), and cached again from then.
+		// Past ten minutes: verified again in full (a miss), and cached again from then (it was seen lately).
 		expect((await auth.verify(longLived)).ok).toBe(true);
 		expect((await auth.verify(longLived)).ok).toBe(true);
-		expect(counts).toEqual({ hit: 2, miss: 3 });
+		expect(counts).toEqual({ hit: 2, miss: 5 });
 		// Past exp (and the clock tolerance), the entry is no hit either: a miss, then the rejection.
 		expect(await auth.verify(shortLived)).toMatchObject({ ok: false, reason: "expired" });
-		expect(counts).toEqual({ hit: 2, miss: 4 });
+		expect(counts).toEqual({ hit: 2, miss: 6 });
 	});
 
 	it("drops a cached token at once when its key leaves the key set", async () => {
@@ -120,11 +138,14 @@ describe("the verified-token cache", () => {
 
 		it("is recognised as the same header, without hashing, each caller still with its own copy of the claims", async () => {
 			const token = issuer.mint(issuer.keys[0], { sub: "alice", now });
+			// Cached (and remembered on the connection) from its second verification on.
 			const first = await claimsOf(token, socketA);
+			await claimsOf(token, socketA);
+			expect(hashes).toHaveBeenCalledTimes(2);
 			const second = await claimsOf(token, socketA);
 			expect(second).toMatchObject({ sub: "alice" });
-			expect(hashes).toHaveBeenCalledTimes(1);
-			expect(counts).toEqual({ hit: 1, miss: 1 });
+			expect(hashes).toHaveBeenCalledTimes(2);
+			expect(counts).toEqual({ hit: 1, miss: 2 });
 			(second as { sub: string }).sub = "mallory";
 			expect(await claimsOf(token, socketA)).toMatchObject({ sub: "alice" });
 			expect(first).not.toBe(second);
@@ -162,12 +183,13 @@ describe("the verified-token cache", () => {
 		it("is looked up by hash again ten minutes after its signature was checked, like an entry of the cache", async () => {
 			const token = issuer.mint(issuer.keys[0], { expiresIn: 3600, now });
 			await check(token, socketA);
+			await check(token, socketA);
 			now += 9 * 60_000;
 			await check(token, socketA);
-			expect(hashes).toHaveBeenCalledTimes(1);
+			expect(hashes).toHaveBeenCalledTimes(2);
 			now += 2 * 60_000;
 			expect((await check(token, socketA)).ok).toBe(true);
-			expect(hashes).toHaveBeenCalledTimes(2);
+			expect(hashes).toHaveBeenCalledTimes(3);
 		});
 
 		it("is the whole header: the same token under another spelling of the scheme goes through the hash", async () => {
