@@ -2,9 +2,10 @@
  * Signature checks on worker threads, sent in batches. node:crypto's asynchronous `verify`
  * also runs off the event loop, on libuv's thread pool, but the event loop pays for each job:
  * building it and waking a pool thread cost 4 to 19 µs per check on this project's 2-core VM,
- * about as much as the RS256 check itself. Here every check that arrives in one turn of the
- * event loop leaves in one message at the end of that turn (setImmediate), and the answers
- * come back in one message: the event loop's share is a few array pushes per check.
+ * about as much as the RS256 check itself. Here a check goes to an idle thread at once, and
+ * while the threads are busy, the checks that arrive in one turn of the event loop leave in
+ * one message at the end of that turn (setImmediate); answers come back 8 to a message. The
+ * event loop's share is a few array pushes per check.
  *
  * A thread that dies (or a failed start) costs nothing but speed: its unanswered checks, and
  * every check until a new thread starts, go to `fallback`. Threads are unref'd while they have
@@ -93,7 +94,7 @@ export class SignatureThreads {
 		if (this.running) return;
 		this.running = true;
 		this.restartAfter = 0;
-		while (this.threads.size < this.count) this.spawn();
+		for (let i = this.threads.size; i < this.count; i++) this.spawn();
 	}
 
 	/** Stops the threads; checks they had not answered go to the fallback. */
@@ -116,11 +117,26 @@ export class SignatureThreads {
 		}
 		const batch = this.batch;
 		batch.jobs.push(job);
-		return new Promise(resolve => batch.answers.push(resolve));
+		const answer = new Promise<boolean>(resolve => batch.answers.push(resolve));
+		// A thread with nothing to do gets the check at once: waiting for the end of the turn
+		// only pays while the threads are busy, and would add a turn of the event loop to it.
+		if (this.hasIdleThread()) this.flush();
+		return answer;
 	}
 
+	private hasIdleThread(): boolean {
+		for (const thread of this.threads) if (thread.inFlight === 0) return true;
+		return false;
+	}
+
+	/** A thread that cannot be created (a resource limit) is a failed thread: retried later, never a throw. */
 	private spawn(): void {
-		this.threads.add(new SignatureThread(this.answered, this.exited));
+		try {
+			this.threads.add(new SignatureThread(this.answered, this.exited));
+		} catch (err) {
+			this.restartAfter = Date.now() + RESTART_INTERVAL_MS;
+			this.events.threadFailed?.(err instanceof Error ? err.message : String(err));
+		}
 	}
 
 	/** The batch of this turn goes to the least busy thread. */
