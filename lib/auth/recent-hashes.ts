@@ -11,9 +11,10 @@
  * every `window` hashes: no allocation per hash and a fixed size (twice 128 KiB for the default
  * cache). A false "seen" only admits a verified token to the cache a request early.
  */
-const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+import { BASE64URL_ALPHABET } from "./token";
+
 const SEXTET = new Uint8Array(128);
-for (let i = 0; i < ALPHABET.length; i++) SEXTET[ALPHABET.charCodeAt(i)] = i;
+for (let i = 0; i < BASE64URL_ALPHABET.length; i++) SEXTET[BASE64URL_ALPHABET.charCodeAt(i)] = i;
 
 const MIN_BITS = 1 << 16;
 const MAX_BITS = 1 << 24;

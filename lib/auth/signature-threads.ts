@@ -75,6 +75,8 @@ class SignatureThread {
 export class SignatureThreads {
 	private readonly threads = new Set<SignatureThread>();
 	private batch: Batch | null = null;
+	/** One flush at the end of this turn is already asked for. */
+	private flushScheduled = false;
 	private nextBatchId = 1;
 	private running = false;
 	private restartAfter = 0;
@@ -111,18 +113,23 @@ export class SignatureThreads {
 
 	check(job: SignatureJob): Promise<boolean> {
 		if (!this.running) return this.fallback(job);
-		if (this.batch === null) {
-			this.batch = { jobs: [], answers: [], answered: 0 };
-			setImmediate(() => this.flush());
-		}
-		const batch = this.batch;
+		const batch = (this.batch ??= { jobs: [], answers: [], answered: 0 });
 		batch.jobs.push(job);
 		const answer = new Promise<boolean>(resolve => batch.answers.push(resolve));
 		// A thread with nothing to do gets the check at once: waiting for the end of the turn
 		// only pays while the threads are busy, and would add a turn of the event loop to it.
 		if (this.hasIdleThread()) this.flush();
+		else if (!this.flushScheduled) {
+			this.flushScheduled = true;
+			setImmediate(this.flushAtTurnEnd);
+		}
 		return answer;
 	}
+
+	private readonly flushAtTurnEnd = (): void => {
+		this.flushScheduled = false;
+		this.flush();
+	};
 
 	private hasIdleThread(): boolean {
 		for (const thread of this.threads) if (thread.inFlight === 0) return true;

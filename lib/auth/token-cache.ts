@@ -1,8 +1,9 @@
 /**
  * Verified tokens, so a token seen again skips the signature step. Only successes are kept,
  * keyed by a hash of the token (never the token itself), for no longer than the token's
- * `exp`, and only from a token's second verification in a while on (`admits`). An entry holds the very key that verified it: when that key leaves the key set the
- * entry no longer counts (the gap of fast-jwt #5), and the claim rules still run on every hit.
+ * `exp`, and only from a token's second verification in a while on (`admits`). An entry holds
+ * the very key that verified it: when that key leaves the key set the entry no longer counts
+ * (the gap of fast-jwt #5), and the claim rules still run on every hit.
  *
  * In front of the hash, each connection remembers the credentials last verified on it. A
  * keep-alive client sends the same Authorization header request after request; recognising it

@@ -47,7 +47,7 @@ function decodeJson(segment: string): JsonObject | null {
 	}
 }
 
-const BASE64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+export const BASE64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /**
  * Base64url has spare bits in its last character; Buffer ignores them, so `...A` and `...B`
