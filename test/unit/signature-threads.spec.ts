@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { JwsAlgorithm } from "../../lib/auth/algorithms";
 import type { VerificationKey } from "../../lib/auth/key-set";
 import { checkOnThreadPool, signatureIsValid } from "../../lib/auth/signature";
-import { defaultThreadCount, SignatureThreads, type SignatureJob } from "../../lib/auth/signature-threads";
+import { BATCH_SIZE, defaultThreadCount, SignatureThreads, type SignatureJob } from "../../lib/auth/signature-threads";
 import { parseToken, type ParsedToken } from "../../lib/auth/token";
 import { generateSigningKey, mintToken, type SigningAlgorithm } from "../../lib/dev-issuer/signer";
 import { run } from "../support/process";
@@ -40,6 +40,11 @@ function mixedChecks(threads: SignatureThreads): { answers: Promise<boolean[]>; 
 	};
 }
 
+/** Messages for `checks` checks made in one turn while the threads are busy: full ones at once, the rest at the turn's end. */
+function batchesFor(checks: number): { atOnce: number; total: number } {
+	return { atOnce: Math.floor(checks / BATCH_SIZE), total: Math.ceil(checks / BATCH_SIZE) };
+}
+
 /** The fallback, counting what it is given. */
 function countingFallback(): { calls: number; fallback: (job: SignatureJob) => Promise<boolean> } {
 	const counter = {
@@ -58,20 +63,22 @@ describe("signature threads", () => {
 		expect(() => new SignatureThreads(0, checkOnThreadPool)).toThrow(RangeError);
 	});
 
-	it("send a check to an idle thread at once, the rest of the turn's checks in one message at its end, and answer each right, for every kind of key", async () => {
+	it("send a check to an idle thread at once, then the turn's checks in messages of BATCH_SIZE and its rest at its end, and answer each right, for every kind of key", async () => {
 		const counter = countingFallback();
 		const threads = new SignatureThreads(1, counter.fallback);
 		threads.start();
 		try {
 			const { answers, expected } = mixedChecks(threads);
-			// The first went at once; the other 59 wait for the end of this turn of the event loop.
-			expect(threads.sent).toEqual({ batches: 1, checks: 1 });
+			// The first went at once, then every full batch; the rest waits for the end of this turn.
+			const rest = batchesFor(expected.length - 1);
+			expect(rest).toEqual({ atOnce: 7, total: 8 });
+			expect(threads.sent).toEqual({ batches: 1 + rest.atOnce, checks: 1 + rest.atOnce * BATCH_SIZE });
 			expect(await answers).toEqual(expected);
-			expect(threads.sent).toEqual({ batches: 2, checks: expected.length });
+			expect(threads.sent).toEqual({ batches: 1 + rest.total, checks: expected.length });
 			expect(counter.calls).toBe(0);
 			// Idle again: the next check goes at once.
 			const next = signatureIsValid(CASES[0]?.valid as ParsedToken, "RS256", CASES[0]?.key as VerificationKey, threads);
-			expect(threads.sent.batches).toBe(3);
+			expect(threads.sent.batches).toBe(2 + rest.total);
 			expect(await next).toBe(true);
 		} finally {
 			await threads.stop();
@@ -103,7 +110,8 @@ describe("signature threads", () => {
 		try {
 			const { answers, expected } = mixedChecks(threads);
 			await new Promise(resolve => setImmediate(resolve));
-			expect(threads.sent.batches).toBe(2);
+			const first = 1 + batchesFor(expected.length - 1).total;
+			expect(threads.sent.batches).toBe(first);
 			await threads.workers[0]?.terminate();
 			expect(await answers).toEqual(expected);
 			expect(counter.calls).toBeGreaterThan(0);
@@ -118,9 +126,9 @@ describe("signature threads", () => {
 			await new Promise(resolve => setTimeout(resolve, 1100));
 			const again = mixedChecks(threads);
 			expect(await again.answers).toEqual(again.expected);
-			// The new thread starts at the end of the turn, and gets the whole turn's checks.
+			// The new thread starts with the turn's first message, and gets all of the turn's checks.
 			expect(threads.workers).toHaveLength(1);
-			expect(threads.sent.batches).toBe(3);
+			expect(threads.sent.batches).toBe(first + batchesFor(again.expected.length).total);
 			expect(counter.calls).toBe(before + 1);
 		} finally {
 			await threads.stop();
@@ -135,16 +143,20 @@ describe("signature threads", () => {
 		expect(counter.calls).toBe(early.expected.length);
 
 		threads.start();
-		// The first goes to the thread at once, the rest would at the end of the turn: stopped before.
+		// The first and every full batch go to the thread at once, the rest would at the end of
+		// the turn: stopped before. Whatever the thread had not answered goes to the fallback.
 		const waiting = mixedChecks(threads);
+		const sentToThread = 1 + batchesFor(waiting.expected.length - 1).atOnce * BATCH_SIZE;
 		await threads.stop();
 		expect(await waiting.answers).toEqual(waiting.expected);
 		expect(threads.workers).toHaveLength(0);
+		expect(counter.calls).toBeGreaterThanOrEqual(early.expected.length + waiting.expected.length - sentToThread);
 
+		const before = counter.calls;
 		const late = mixedChecks(threads);
 		expect(await late.answers).toEqual(late.expected);
-		expect(threads.sent.batches).toBe(1);
-		expect(counter.calls).toBe(3 * early.expected.length);
+		expect(threads.sent).toEqual({ batches: 1 + batchesFor(waiting.expected.length - 1).atOnce, checks: sentToThread });
+		expect(counter.calls).toBe(before + late.expected.length);
 	});
 
 	it("never keep a process alive: one left running still lets it end", async () => {
