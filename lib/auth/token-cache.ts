@@ -1,7 +1,7 @@
 /**
  * Verified tokens, so a token seen again skips the signature step. Only successes are kept,
  * keyed by a hash of the token (never the token itself), for no longer than the token's
- * `exp`, and only from a token's second verification in a while on (`admits`). An entry holds
+ * `exp`, and only from a token's second check in a while on (`seenLately`). An entry holds
  * the very key that verified it: when that key leaves the key set the entry no longer counts
  * (the gap of fast-jwt #5), and the claim rules still run on every hit.
  *
@@ -16,7 +16,7 @@ import { LRUCache } from "lru-cache";
 import type { VerificationKey } from "./key-set";
 import type { VerifiedToken } from "./verifier";
 import type { TokenTimes } from "./claims";
-import { RecentHashes } from "./recent-hashes";
+import { RecentTokens } from "./recent-tokens";
 
 export interface CachedVerification {
 	readonly verified: VerifiedToken;
@@ -52,7 +52,7 @@ function deadlineOf(entry: CachedVerification): number {
 export class TokenCache {
 	private readonly entries: LRUCache<string, CachedVerification>;
 	private readonly lastOnConnection = new WeakMap<object, Remembered>();
-	private readonly recent: RecentHashes;
+	private readonly recent: RecentTokens;
 
 	constructor(
 		max = DEFAULT_TOKEN_CACHE_SIZE,
@@ -62,7 +62,7 @@ export class TokenCache {
 		// No TTL of lru-cache's own: its timestamps cost every get and set. Each entry carries
 		// its deadline (deadlineOf), checked on every get; an expired one goes then, or on eviction.
 		this.entries = new LRUCache<string, CachedVerification>({ max });
-		this.recent = new RecentHashes(max);
+		this.recent = new RecentTokens(max);
 	}
 
 	static keyOf(token: string): string {
@@ -81,11 +81,14 @@ export class TokenCache {
 	}
 
 	/**
-	 * Whether a token just verified is worth an entry: only when it was verified lately too
-	 * (recent-hashes.ts). A token seen once goes uncached, on its connection too.
+	 * Whether `token` was checked lately (recent-tokens.ts), asked before it is hashed: one
+	 * that was not is neither looked up nor cached, on its connection either. That counts as
+	 * a miss.
 	 */
-	admits(hash: string): boolean {
-		return this.recent.seenBefore(hash);
+	seenLately(token: string): boolean {
+		if (this.recent.seenBefore(token)) return true;
+		this.events.miss?.();
+		return false;
 	}
 
 	set(hash: string, entry: CachedVerification): void {

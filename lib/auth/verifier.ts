@@ -117,13 +117,14 @@ export class Verifier {
 
 	/**
 	 * The verdict now when the token was verified before (a cache hit costs the gateway no
-	 * promise), a promise of it otherwise. `connection` (the request's socket) and `presented`
+	 * promise), a promise of it otherwise. A token not checked lately is verified in full
+	 * without being hashed or looked up. `connection` (the request's socket) and `presented`
 	 * (what the client sent, by default the token) let the next request on that connection
 	 * carrying the same credentials be recognised by `recall`.
 	 */
 	check(token: string, connection?: object, presented: string = token): Verdict | Promise<Verdict> {
 		const cache = this.options.cache;
-		if (cache === undefined) return this.verifyFully(token);
+		if (cache === undefined || !cache.seenLately(token)) return this.verifyFully(token);
 		const hash = TokenCache.keyOf(token);
 		const hit = cache.get(hash);
 		if (hit === undefined || !this.trusts(hit)) return this.verifyFully(token, { hash, presented, connection });
@@ -186,9 +187,9 @@ export class Verifier {
 	}
 
 	/**
-	 * The signature holds: the claim rules decide. A success is cached when the cache admits it,
-	 * and the caller gets a copy of the claims; otherwise the claims, parsed for this call
-	 * alone, are the caller's as they are.
+	 * The signature holds: the claim rules decide. A success is cached when it has a slot (the
+	 * token was seen lately), and the caller gets a copy of the claims; otherwise the claims,
+	 * parsed for this call alone, are the caller's as they are.
 	 */
 	private accept(parsed: ParsedToken, alg: JwsAlgorithm, iss: string, key: VerificationKey, slot?: CacheSlot): Verdict {
 		const { header, payload } = parsed;
@@ -196,7 +197,7 @@ export class Verifier {
 		if (problem) return problem;
 		const verified: VerifiedToken = { ok: true, claims: payload, header, issuer: iss, kid: header.kid ?? null, alg };
 		const cache = this.options.cache;
-		if (cache === undefined || slot === undefined || !cache.admits(slot.hash)) return verified;
+		if (cache === undefined || slot === undefined) return verified;
 		const entry: CachedVerification = { verified, key, times: tokenTimes(payload), verifiedAt: this.now() };
 		cache.set(slot.hash, entry);
 		if (slot.connection !== undefined) cache.remember(slot.connection, slot.presented, entry);

@@ -138,13 +138,14 @@ describe("the verified-token cache", () => {
 
 		it("is recognised as the same header, without hashing, each caller still with its own copy of the claims", async () => {
 			const token = issuer.mint(issuer.keys[0], { sub: "alice", now });
-			// Cached (and remembered on the connection) from its second verification on.
+			// Not even hashed the first time; cached (and remembered on the connection) from the second on.
 			const first = await claimsOf(token, socketA);
+			expect(hashes).toHaveBeenCalledTimes(0);
 			await claimsOf(token, socketA);
-			expect(hashes).toHaveBeenCalledTimes(2);
+			expect(hashes).toHaveBeenCalledTimes(1);
 			const second = await claimsOf(token, socketA);
 			expect(second).toMatchObject({ sub: "alice" });
-			expect(hashes).toHaveBeenCalledTimes(2);
+			expect(hashes).toHaveBeenCalledTimes(1);
 			expect(counts).toEqual({ hit: 1, miss: 2 });
 			(second as { sub: string }).sub = "mallory";
 			expect(await claimsOf(token, socketA)).toMatchObject({ sub: "alice" });
@@ -158,8 +159,9 @@ describe("the verified-token cache", () => {
 			expect(await claimsOf(bob, socketA)).toMatchObject({ sub: "bob" });
 			expect(await claimsOf(alice, socketA)).toMatchObject({ sub: "alice" });
 			expect(await claimsOf(alice, socketB)).toMatchObject({ sub: "alice" });
-			// Every one of these went through the hash: no connection's last token was the one sent.
-			expect(hashes).toHaveBeenCalledTimes(4);
+			// No connection's last token was the one sent: alice's second and third checks went
+			// through the hash (the first ones of each token were not seen lately).
+			expect(hashes).toHaveBeenCalledTimes(2);
 			const forged = `${alice.slice(0, -4)}AAAA`;
 			expect(await check(forged, socketA)).toMatchObject({ ok: false, reason: "bad_signature" });
 		});
@@ -186,17 +188,17 @@ describe("the verified-token cache", () => {
 			await check(token, socketA);
 			now += 9 * 60_000;
 			await check(token, socketA);
-			expect(hashes).toHaveBeenCalledTimes(2);
+			expect(hashes).toHaveBeenCalledTimes(1);
 			now += 2 * 60_000;
 			expect((await check(token, socketA)).ok).toBe(true);
-			expect(hashes).toHaveBeenCalledTimes(3);
+			expect(hashes).toHaveBeenCalledTimes(2);
 		});
 
 		it("is the whole header: the same token under another spelling of the scheme goes through the hash", async () => {
 			const token = issuer.mint(issuer.keys[0], { sub: "alice", now });
 			expect(await claimsOf(token, socketA)).toMatchObject({ sub: "alice" });
 			expect(await auth.checkAuthorization(`bearer ${token}`, socketA)).toMatchObject({ ok: true });
-			expect(hashes).toHaveBeenCalledTimes(2);
+			expect(hashes).toHaveBeenCalledTimes(1);
 			expect(auth.checkAuthorization("Basic abc", socketA)).toBeNull();
 			expect(auth.checkAuthorization(undefined, socketA)).toBeNull();
 		});
@@ -205,7 +207,7 @@ describe("the verified-token cache", () => {
 			const token = issuer.mint(issuer.keys[0], { now });
 			await check(token, socketA);
 			await auth.verify(token);
-			expect(hashes).toHaveBeenCalledTimes(2);
+			expect(hashes).toHaveBeenCalledTimes(1);
 		});
 	});
 });
