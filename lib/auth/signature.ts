@@ -62,10 +62,15 @@ function keyInput(scheme: SignatureScheme, key: KeyObject): KeyObject | VerifyKe
 export const MAX_QUEUED_CHECKS = 256;
 let queued = 0;
 
+/** node:crypto's arguments for a job: the signing input is base64url and a dot, one byte per character. */
+function verifyArguments(job: SignatureJob): [string | null, Buffer, SignatureJob["key"], Buffer] {
+	return [job.digest, Buffer.from(job.data, "latin1"), job.key, Buffer.from(job.signature, "base64url")];
+}
+
 /** On the event loop; an error (a malformed signature) counts as false. */
 function checkNow(job: SignatureJob): boolean {
 	try {
-		return verify(job.digest, Buffer.from(job.data), job.key, Buffer.from(job.signature, "base64url"));
+		return verify(...verifyArguments(job));
 	} catch {
 		return false;
 	}
@@ -75,7 +80,7 @@ function checkNow(job: SignatureJob): boolean {
 export function checkOnThreadPool(job: SignatureJob): Promise<boolean> {
 	return new Promise(resolve => {
 		try {
-			verify(job.digest, Buffer.from(job.data), job.key, Buffer.from(job.signature, "base64url"), (err, ok) => resolve(err === null && ok));
+			verify(...verifyArguments(job), (err, ok) => resolve(err === null && ok));
 		} catch {
 			resolve(false);
 		}
