@@ -49,7 +49,11 @@ describe("npm start on the development issuer", () => {
 	it("answers the same curl without the header 401 NO_TOKEN, and a tampered token 401 INVALID_TOKEN", async () => {
 		const [, token] = await app.waitFor(/Bearer ([A-Za-z0-9_.-]+)"/);
 		const missing = await get(`http://localhost:${port}/api/protected`);
-		expect([missing.status, missing.body.type, missing.headers.get("www-authenticate")]).toEqual([401, "NO_TOKEN", 'Bearer realm="api"']);
+		expect([missing.status, missing.body.type, missing.headers.get("www-authenticate")]).toEqual([
+			401,
+			"NO_TOKEN",
+			`Bearer realm="api", resource_metadata="http://localhost:${port}/.well-known/oauth-protected-resource"`
+		]);
 		const tampered = `${token}`.replace(/\.([A-Za-z0-9_-])/, (_m, c: string) => `.${c === "e" ? "f" : "e"}`);
 		const invalid = await get(`http://localhost:${port}/api/protected`, bearer(tampered));
 		expect([invalid.status, invalid.body.type]).toEqual([401, "INVALID_TOKEN"]);

@@ -31,7 +31,10 @@ export function claimsFor(issuer: string, extra: Record<string, unknown> = {}): 
 	return base;
 }
 
-const CHALLENGE = /^Bearer realm="api"(, error="invalid_token", error_description="[^"]*")?$/;
+/** Every 401 challenge names the RFC 9728 metadata, wherever PUBLIC_URL puts it. */
+export const RESOURCE_METADATA = ', resource_metadata="[^"]+/\\.well-known/oauth-protected-resource"';
+const CHALLENGE = new RegExp(`^Bearer realm="api"(, error="invalid_token", error_description="[^"]*")?${RESOURCE_METADATA}$`);
+const BARE_CHALLENGE = new RegExp(`^Bearer realm="api"${RESOURCE_METADATA}$`);
 
 /** No response body or header contains the token (nor any long part of it). */
 export function expectNoEcho(res: HttpAnswer, token: string): void {
@@ -54,7 +57,7 @@ export function expectAnswer(res: HttpAnswer, expected: Expected, token: string)
 	if (expected.status === 401) {
 		expect(challenge).toMatch(CHALLENGE);
 		if (expected.type === "INVALID_TOKEN") expect(challenge).toContain('error="invalid_token"');
-		else expect(challenge).toBe('Bearer realm="api"');
+		else expect(challenge).toMatch(BARE_CHALLENGE);
 	}
 	expectNoEcho(res, token);
 }
