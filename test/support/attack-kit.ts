@@ -62,6 +62,21 @@ export function expectAnswer(res: HttpAnswer, expected: Expected, token: string)
 	expectNoEcho(res, token);
 }
 
+const SCOPE_DESCRIPTION = "The token lacks a scope this action requires";
+
+/** 403 with exactly this body; the challenge only for INSUFFICIENT_SCOPE, naming `scope`. */
+export function expectForbidden(res: HttpAnswer, token: string, requirement: string, scope?: string): void {
+	const type = scope === undefined ? "ACCESS_DENIED" : "INSUFFICIENT_SCOPE";
+	const reason = scope === undefined ? "access_denied" : "insufficient_scope";
+	expect({ status: res.status, body: res.body }).toEqual({
+		status: 403,
+		body: { name: "ForbiddenError", message: "Forbidden", code: 403, type, data: { reason, requirement, ...(scope === undefined ? {} : { scope }) } }
+	});
+	const challenge = scope === undefined ? null : `Bearer realm="api", error="insufficient_scope", error_description="${SCOPE_DESCRIPTION}", scope="${scope}"`;
+	expect(res.headers.get("www-authenticate")).toBe(challenge);
+	expectNoEcho(res, token);
+}
+
 export const invalid = (reason: string): Expected => ({ status: 401, type: "INVALID_TOKEN", reason });
 export const NO_TOKEN: Expected = { status: 401, type: "NO_TOKEN", reason: "no_token" };
 
