@@ -61,13 +61,15 @@ function requirementsOf(service: Service, alias: RoutedAlias): { node: string | 
 }
 
 function accessEntry(service: Service, alias: RoutedAlias): AccessEntry {
+	const nodes = alias.action === null ? [service.broker.nodeID] : endpointsOf(service, alias).map(endpoint => endpoint.node.id);
+	const entry = { method: alias.method, path: alias.fullPath, action: alias.action, nodes };
+	if (!alias.route.authorization) return { ...entry, requirement: "public (route without authorization)" };
 	const perNode = requirementsOf(service, alias);
 	const descriptions = new Set(perNode.map(entry => describeRequirement(entry.requirement)));
 	// Nodes of one action normally agree; during a rolling deploy they may not, and that must show.
 	const requirement =
 		descriptions.size <= 1 ? ([...descriptions][0] ?? "no node serves it") : perNode.map(entry => `${entry.node}: ${describeRequirement(entry.requirement)}`).join("; ");
-	const nodes = alias.action === null ? [service.broker.nodeID] : endpointsOf(service, alias).map(endpoint => endpoint.node.id);
-	return { method: alias.method, path: alias.fullPath, action: alias.action, nodes, requirement };
+	return { ...entry, requirement };
 }
 
 export function accessCatalogMixin(): Partial<ServiceSchema> {

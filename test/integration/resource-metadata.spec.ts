@@ -102,7 +102,7 @@ describe("a gateway routing scoped actions", () => {
 				{ method: "GET", path: "/explicit/get", action: "things.get", nodes: ["gw-local"], requirement: "a valid token" },
 				{ method: "PUT", path: "/rest/things/:id", action: "things.update", nodes: ["gw-local"], requirement: "a valid token with scopes all of [write:things read:things]" },
 				{ method: "GET", path: "/custom/fn", action: null, nodes: ["gw-local"], requirement: "a valid token" },
-				{ method: "GET", path: METADATA_PATH, action: null, nodes: ["gw-local"], requirement: "public" }
+				{ method: "GET", path: METADATA_PATH, action: null, nodes: ["gw-local"], requirement: "public (route without authorization)" }
 			])
 		);
 		expect(listing.map(entry => entry.action)).not.toContain("hidden.peek");
