@@ -272,7 +272,7 @@ export function parseAuthConfig(env: Env): AuthConfig {
 	const production = env.NODE_ENV === "production";
 	const issuersFile = blank(env.JWT_ISSUERS_FILE) ? null : (env.JWT_ISSUERS_FILE as string).trim();
 	if (issuersFile !== null && !blank(env.JWT_ISSUER)) {
-		throw new ConfigError("JWT_ISSUERS_FILE", "and JWT_ISSUER are both set; list every issuer in the file and unset JWT_ISSUER");
+		throw new ConfigError("JWT_ISSUERS_FILE", `${issuersFile}: JWT_ISSUER is set too; list every issuer in the file and unset JWT_ISSUER`);
 	}
 	if (issuersFile !== null && !blank(env.JWKS_URI)) throw new ConfigError("JWKS_URI", "does not apply with JWT_ISSUERS_FILE; give each issuer its jwksUri in the file");
 	if (issuersFile === null && blank(env.JWT_ISSUER) && production) {

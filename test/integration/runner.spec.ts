@@ -100,7 +100,10 @@ describe("configuration errors", () => {
 		[{ NODE_ENV: "production" }, "JWT_ISSUER"],
 		[{ JWT_ISSUER: "https://auth.example.com/", JWT_ALGORITHMS: "RS256,none" }, "JWT_ALGORITHMS"],
 		[{ JWT_ISSUER: "https://auth.example.com/", JWKS_TIMEOUT: "5s" }, "JWKS_TIMEOUT"],
-		[{ JWT_ISSUER: "https://auth.example.com/", METRICS_PORT: "port" }, "METRICS_PORT"]
+		[{ JWT_ISSUER: "https://auth.example.com/", METRICS_PORT: "port" }, "METRICS_PORT"],
+		[{ JWT_ISSUERS_FILE: "/nonexistent/issuers.json" }, "JWT_ISSUERS_FILE: /nonexistent/issuers.json"],
+		[{ JWT_ISSUER: "https://auth.example.com/", JWT_ROLES_CLAIM: "realm_access..roles" }, "JWT_ROLES_CLAIM"],
+		[{ JWT_ISSUER: "https://auth.example.com/", PUBLIC_URL: "api.example.com" }, "PUBLIC_URL"]
 	])("%j stops the process non-zero with one line naming %s", async (env, variable) => {
 		const app = run("node", RUNNER, { SERVICEDIR: "dist/services", PORT: "0", ...env });
 		const code = await app.wait();
