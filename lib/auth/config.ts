@@ -45,6 +45,7 @@ export interface AuthConfig {
 	readonly issuers: readonly TrustedIssuer[];
 	/** Set when no JWT_ISSUER is configured: the embedded development issuer's URL. */
 	readonly devIssuerUrl: string | null;
+	/** The environment's rules (each issuer's own are in `issuers[].rules`). */
 	readonly audience: readonly string[] | null;
 	readonly algorithms: readonly JwsAlgorithm[];
 	/** Seconds. */

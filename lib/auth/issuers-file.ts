@@ -10,7 +10,7 @@ import { algorithmList, ConfigError, httpUrl, normaliseType, type IssuerRules, t
 
 const VARIABLE = "JWT_ISSUERS_FILE";
 
-const nonEmpty = { type: "string", empty: false, trim: false } as const;
+const nonEmpty = { type: "string", empty: false } as const;
 
 const SCHEMA = {
 	$$root: true,
@@ -84,8 +84,14 @@ function rulesOf(file: string, at: string, entry: IssuerEntry, defaults: IssuerR
 		algorithms: entry.algorithms === undefined ? defaults.algorithms : field(file, `${at}.algorithms`, () => algorithmList(VARIABLE, entry.algorithms as string[])),
 		clockTolerance: entry.clockTolerance ?? defaults.clockTolerance,
 		maxTokenAge: entry.maxTokenAge ?? defaults.maxTokenAge,
-		type: entry.type === undefined ? defaults.type : normaliseType(entry.type)
+		type: entry.type === undefined ? defaults.type : field(file, `${at}.type`, () => typeOf(entry.type as string))
 	};
+}
+
+function typeOf(value: string): string {
+	const type = normaliseType(value);
+	if (type === "") throw new ConfigError(VARIABLE, `"${value}" names no type; use e.g. at+jwt, or leave the field out`);
+	return type;
 }
 
 /** The issuers of `file`; a field an issuer omits takes the environment's value (`defaults`). */
