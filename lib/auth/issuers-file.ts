@@ -2,7 +2,9 @@
  * JWT_ISSUERS_FILE: every trusted issuer with its own rules, read and validated once at start.
  * The shape is checked by fastest-validator (Moleculer's own validator) with unknown fields
  * refused; each value then goes through the same checks as its environment variable, and any
- * problem becomes one ConfigError naming the file and the field.
+ * problem becomes one ConfigError naming the file and the field. (config.ts calls this module
+ * and this module uses config.ts's checks: the cycle is safe because neither reads the other
+ * while it loads, only when a configuration is parsed.)
  */
 import { readFileSync } from "node:fs";
 import Validator from "fastest-validator";
