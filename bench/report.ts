@@ -121,7 +121,7 @@ export interface ReportScenario {
 }
 
 /** One table of every scenario and gateway, then how ours compares with each baseline. */
-export function markdown(summaries: readonly Summary[], scenarios: readonly ReportScenario[], labels: ReadonlyMap<string, string>): string {
+export function markdown(summaries: readonly Summary[], scenarios: readonly ReportScenario[], labels: ReadonlyMap<string, string>, comparisons = true): string {
 	const lines = [
 		"| scenario | gateway | req/s (median) | ratio to plain | CPU µs/req | p50 ms | p99 ms | RSS MiB | gateway CPU | loadgen CPU | other CPU |",
 		"|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -142,6 +142,7 @@ export function markdown(summaries: readonly Summary[], scenarios: readonly Repo
 			);
 		}
 	}
+	if (!comparisons) return lines.join("\n");
 	lines.push("", "| scenario | ours / plain with metrics (req/s) | ours / recipe (req/s) |", "|---|---:|---:|");
 	for (const scenario of scenarios) {
 		const ours = find(scenario.id, "ours");

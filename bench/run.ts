@@ -82,7 +82,7 @@ async function runBench(bench: Bench): Promise<number> {
 		`Node ${info.node}; ${args.rounds} round(s) x ${args.duration} s per measurement, ${args.warmup} s warm-up, ${args.connections} connections, pipelining 1${args.smoke ? " (smoke)" : ""}`,
 		`Load generator: ${saturatingGenerator() === "wrk" ? "wrk, 1 thread" : "autocannon"} (fixed rate: our open-loop client); ours: ${SHIPPED_COMMAND}`,
 		"",
-		markdown(summaries, scenarios, labels),
+		markdown(summaries, scenarios, labels, !args.costs),
 		"",
 		...(latency === null ? [] : [fixedRateLine(latency)]),
 		...(capacity === null ? [] : [capacityLine(capacity, summaries)]),

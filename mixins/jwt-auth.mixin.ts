@@ -8,9 +8,11 @@ import ApiGateway from "moleculer-web";
 import type { IncomingRequest } from "moleculer-web";
 import { Authenticator } from "../lib/auth/authenticator";
 import type { AuthConfig } from "../lib/auth/config";
+import { unmetDemand } from "../lib/auth/authorization";
+import { parseClaimPath, type ClaimPath } from "../lib/auth/claim-path";
 import { challengeFor, reject, REASONS, type Rejection } from "../lib/auth/reasons";
 import { requirementOf, type Requirement } from "../lib/auth/requirement";
-import { missingScopes } from "../lib/auth/scopes";
+import { resourceMetadataUrl } from "../lib/auth/resource-metadata";
 import { isPending, type Verdict } from "../lib/auth/verifier";
 import { AuthTelemetry } from "./auth-telemetry";
 
@@ -43,13 +45,20 @@ type JwtAuthThis = Service & JwtAuthMethods & JwtAuthVars;
 /** The error class for each status of the reason table; its body keeps moleculer-web's shape. */
 function errorFor(rejection: Rejection): Error {
 	const spec = REASONS[rejection.reason];
-	const data = { reason: rejection.reason, ...(rejection.requiredScopes ? { scope: rejection.requiredScopes.join(" ") } : {}) };
+	const data = {
+		reason: rejection.reason,
+		...(rejection.requirement ? { requirement: rejection.requirement } : {}),
+		...(rejection.requiredScopes ? { scope: rejection.requiredScopes.join(" ") } : {})
+	};
 	if (spec.status === 403) return new ForbiddenError(spec.type, data);
 	if (spec.status === 503) return new ServiceUnavailableError(spec.type, data);
 	return new UnAuthorizedError(spec.type, data);
 }
 
 export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
+	// Read once: config parsing has refused a roles path that does not parse.
+	const rolesClaim = parseClaimPath(config.rolesClaim) as ClaimPath;
+	const metadataUrl = resourceMetadataUrl(config);
 	const mixin: Partial<ServiceSchema<object, JwtAuthMethods, JwtAuthVars, JwtAuthThis>> = {
 		actions: {
 			/** Broker-only (never aliased): claims of a valid token, or the typed reason it fails. */
@@ -110,10 +119,11 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 					this.telemetry.rejected(verdict, ctx.requestID, seconds);
 					throw this.rejectionError(ctx, verdict);
 				}
-				if (requirement.kind === "required" && missingScopes(verdict.claims, requirement.scopes).length > 0) {
-					const insufficient = { ...reject("insufficient_scope"), requiredScopes: requirement.scopes };
-					this.telemetry.rejected(insufficient, ctx.requestID);
-					throw this.rejectionError(ctx, insufficient);
+				const demands = requirement.kind === "required" ? requirement.demands : null;
+				const unmet = demands === null ? null : unmetDemand(demands, verdict.claims, verdict.issuer, rolesClaim);
+				if (unmet !== null) {
+					this.telemetry.rejected(unmet, ctx.requestID);
+					throw this.rejectionError(ctx, unmet);
 				}
 				this.telemetry.verified(seconds);
 				ctx.meta.user = verdict.claims;
@@ -146,7 +156,7 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 			/** The HTTP answer for a rejection: status, headers and body from the reason table. */
 			rejectionError(this: JwtAuthThis, ctx, rejection) {
 				const headers: Record<string, string> = { ...ctx.meta.$responseHeaders };
-				const challenge = challengeFor(rejection);
+				const challenge = challengeFor(rejection, metadataUrl);
 				if (challenge !== null) headers["WWW-Authenticate"] = challenge;
 				if (rejection.retryAfter !== undefined) headers["Retry-After"] = String(rejection.retryAfter);
 				ctx.meta.$responseHeaders = headers;

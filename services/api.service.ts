@@ -9,6 +9,7 @@ import type { ApiSettingsSchema, GatewayResponse, IncomingRequest } from "molecu
 import type { Authenticator } from "../lib/auth/authenticator";
 import { processAuthConfig, type AuthConfig } from "../lib/auth/config";
 import { HttpMetrics, type RoutedRequest } from "../lib/gateway/http-metrics";
+import { accessCatalogMixin, resourceMetadataRoute } from "../mixins/access-catalog.mixin";
 import { jwtAuthMixin } from "../mixins/jwt-auth.mixin";
 
 interface ApiThis {
@@ -138,13 +139,13 @@ export function createApiService(config: AuthConfig): ServiceSchema {
 	const schema: ServiceSchema<ApiSettingsSchema> = {
 		name: "api",
 		// Lifecycle handlers run in reverse mixin order: the gateway listens before the first key fetch.
-		mixins: [jwtAuthMixin(config), ApiGateway],
+		mixins: [jwtAuthMixin(config), accessCatalogMixin(), ApiGateway],
 		settings: {
 			port: config.port,
 			// Per-request info logs cost throughput and add nothing the metrics don't count.
 			logRequest: null,
 			logResponse: null,
-			routes: [healthRoute, apiRoute, ...(config.devIssuerUrl === null ? [] : [devIssuerRoute(config.devIssuerUrl)])]
+			routes: [healthRoute, resourceMetadataRoute(config), apiRoute, ...(config.devIssuerUrl === null ? [] : [devIssuerRoute(config.devIssuerUrl)])]
 		},
 		actions: {
 			// The whole HTTP request is never replayed by the broker's retry policy: the call to the

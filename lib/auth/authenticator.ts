@@ -32,15 +32,17 @@ export class Authenticator {
 		readonly config: AuthConfig,
 		options: AuthenticatorOptions = {}
 	) {
-		const storeOptions = { ...config.jwks, algorithms: config.algorithms, events: options.events, now: options.now };
-		this.stores = new Map(config.issuers.map(issuer => [issuer.issuer, new IssuerKeyStore(issuer, storeOptions)]));
+		const storeOptions = { ...config.jwks, events: options.events, now: options.now };
+		// Each issuer's store only screens in keys for that issuer's own algorithms.
+		const trusted = new Map(
+			config.issuers.map(issuer => {
+				const store = new IssuerKeyStore(issuer, { ...storeOptions, algorithms: issuer.rules.algorithms });
+				return [issuer.issuer, { store, rules: issuer.rules, algorithms: new Set<string>(issuer.rules.algorithms) }];
+			})
+		);
+		this.stores = new Map([...trusted].map(([issuer, entry]) => [issuer, entry.store]));
 		this.signatureThreads = config.verifyThreads > 0 ? new SignatureThreads(config.verifyThreads, checkOnThreadPool, options.events) : null;
-		this.verifier = new Verifier(this.stores, {
-			algorithms: config.algorithms,
-			audience: config.audience,
-			clockTolerance: config.clockTolerance,
-			maxTokenAge: config.maxTokenAge,
-			type: config.type,
+		this.verifier = new Verifier(trusted, {
 			now: options.now,
 			signatures: this.signatureThreads ?? undefined,
 			cache: options.tokenCacheSize === 0 ? undefined : new TokenCache(options.tokenCacheSize ?? DEFAULT_TOKEN_CACHE_SIZE, options.events, options.now)

@@ -6,6 +6,8 @@
  * naming the variable and the fix, so the process can stop with one clear line.
  */
 import { isSupportedAlgorithm, SUPPORTED_ALGORITHMS, type JwsAlgorithm } from "./algorithms";
+import { parseClaimPath } from "./claim-path";
+import { issuersFromFile } from "./issuers-file";
 import { defaultThreadCount } from "./signature-threads";
 
 export interface IssuerConfig {
@@ -13,6 +15,22 @@ export interface IssuerConfig {
 	readonly issuer: string;
 	/** Key set URL from configuration; when null it is discovered. */
 	readonly jwksUri: string | null;
+}
+
+/** The rules a token of one issuer is checked with (JWT_ISSUERS_FILE, else the environment's). */
+export interface IssuerRules {
+	readonly audience: readonly string[] | null;
+	readonly algorithms: readonly JwsAlgorithm[];
+	/** Seconds. */
+	readonly clockTolerance: number;
+	/** Seconds, or null when token age is not limited. */
+	readonly maxTokenAge: number | null;
+	/** Normalised expected `typ`, or null. */
+	readonly type: string | null;
+}
+
+export interface TrustedIssuer extends IssuerConfig {
+	readonly rules: IssuerRules;
 }
 
 export interface JwksOptions {
@@ -24,9 +42,10 @@ export interface JwksOptions {
 
 export interface AuthConfig {
 	readonly port: number;
-	readonly issuers: readonly IssuerConfig[];
+	readonly issuers: readonly TrustedIssuer[];
 	/** Set when no JWT_ISSUER is configured: the embedded development issuer's URL. */
 	readonly devIssuerUrl: string | null;
+	/** The environment's rules (each issuer's own are in `issuers[].rules`). */
 	readonly audience: readonly string[] | null;
 	readonly algorithms: readonly JwsAlgorithm[];
 	/** Seconds. */
@@ -38,6 +57,10 @@ export interface AuthConfig {
 	readonly jwks: JwksOptions;
 	/** Worker threads for signature checks; 0: node:crypto's thread pool. */
 	readonly verifyThreads: number;
+	/** Dotted path of the claim that `auth: { roles }` reads. */
+	readonly rolesClaim: string;
+	/** The gateway's public origin: RFC 9728 `resource`, no trailing slash. */
+	readonly publicUrl: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -45,7 +68,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export class ConfigError extends Error {
 	constructor(
 		readonly variable: string,
-		detail: string
+		readonly detail: string
 	) {
 		super(`${variable}: ${detail}`);
 		this.name = "ConfigError";
@@ -64,6 +87,7 @@ export const DEFAULTS = {
 	PORT: 3000,
 	JWT_ALGORITHMS: "RS256,EdDSA",
 	JWT_CLOCK_TOLERANCE: 5,
+	JWT_ROLES_CLAIM: "roles",
 	JWKS_CACHE_MAX_AGE: 600_000,
 	JWKS_COOLDOWN: 30_000,
 	JWKS_TIMEOUT: 5_000,
@@ -83,6 +107,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
 		default: "none",
 		meaning:
 			"trusted issuer URL; `iss` must equal it exactly. A comma-separated list trusts several issuers, each with its own keys. Unset: the embedded development issuer (refused when `NODE_ENV=production`)."
+	},
+	{
+		name: "JWT_ISSUERS_FILE",
+		default: "none",
+		meaning:
+			"instead of JWT_ISSUER: a JSON file `{ \"issuers\": [ { \"issuer\", \"jwksUri\"?, \"audience\"?, \"algorithms\"?, \"type\"?, \"maxTokenAge\"?, \"clockTolerance\"? } ] }`; each issuer's tokens are checked with its own rules, a field it omits takes the variable's value (JWT_AUDIENCE, JWT_ALGORITHMS, JWT_TYPE, JWT_MAX_TOKEN_AGE, JWT_CLOCK_TOLERANCE)"
 	},
 	{
 		name: "JWKS_URI",
@@ -114,6 +144,16 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
 		name: "JWT_TYPE",
 		default: "none",
 		meaning: "when set (e.g. `at+jwt`), the header `typ` must match it (case-insensitive, `application/` optional)"
+	},
+	{
+		name: "JWT_ROLES_CLAIM",
+		default: "roles",
+		meaning: "the claim `auth: { roles }` reads; a dotted path such as `realm_access.roles` (Keycloak)"
+	},
+	{
+		name: "PUBLIC_URL",
+		default: "http://localhost:$PORT",
+		meaning: "the gateway's public URL: `resource` of `/.well-known/oauth-protected-resource` (RFC 9728), named in every 401 challenge"
 	},
 	{
 		name: "JWKS_CACHE_MAX_AGE",
@@ -193,7 +233,7 @@ function optionalInteger(env: Env, name: string, min: number): number | null {
 	return blank(env[name]) ? null : integer(env, name, 0, min);
 }
 
-function httpUrl(name: string, value: string): string {
+export function httpUrl(name: string, value: string): string {
 	let url: URL;
 	try {
 		url = new URL(value);
@@ -211,15 +251,19 @@ function httpUrl(name: string, value: string): string {
 
 function algorithms(env: Env): JwsAlgorithm[] {
 	const raw = blank(env.JWT_ALGORITHMS) ? DEFAULTS.JWT_ALGORITHMS : (env.JWT_ALGORITHMS as string);
-	const names = list(raw);
-	if (names.length === 0) throw new ConfigError("JWT_ALGORITHMS", `is empty; list asymmetric algorithms such as ${DEFAULTS.JWT_ALGORITHMS}`);
+	return algorithmList("JWT_ALGORITHMS", list(raw));
+}
+
+/** `variable` names where the list came from (JWT_ALGORITHMS, or a field of JWT_ISSUERS_FILE). */
+export function algorithmList(variable: string, names: readonly string[]): JwsAlgorithm[] {
+	if (names.length === 0) throw new ConfigError(variable, `is empty; list asymmetric algorithms such as ${DEFAULTS.JWT_ALGORITHMS}`);
 	return names.map(name => {
-		if (/^none$/i.test(name)) throw new ConfigError("JWT_ALGORITHMS", `"${name}" would accept unsigned tokens; remove it`);
+		if (/^none$/i.test(name)) throw new ConfigError(variable, `"${name}" would accept unsigned tokens; remove it`);
 		if (/^HS/i.test(name)) {
-			throw new ConfigError("JWT_ALGORITHMS", `"${name}" is symmetric (a shared secret); only ${SUPPORTED_ALGORITHMS.join(", ")} are allowed`);
+			throw new ConfigError(variable, `"${name}" is symmetric (a shared secret); only ${SUPPORTED_ALGORITHMS.join(", ")} are allowed`);
 		}
 		if (!isSupportedAlgorithm(name)) {
-			throw new ConfigError("JWT_ALGORITHMS", `"${name}" is not supported; choose from ${SUPPORTED_ALGORITHMS.join(", ")}`);
+			throw new ConfigError(variable, `"${name}" is not supported; choose from ${SUPPORTED_ALGORITHMS.join(", ")}`);
 		}
 		return name;
 	});
@@ -230,27 +274,32 @@ export function normaliseType(value: string): string {
 	return value.trim().toLowerCase().replace(/^application\//, "");
 }
 
-function issuers(env: Env, devIssuerUrl: string | null): IssuerConfig[] {
-	if (devIssuerUrl !== null) return [{ issuer: devIssuerUrl, jwksUri: null }];
+function issuers(env: Env, devIssuerUrl: string | null, rules: IssuerRules): TrustedIssuer[] {
+	if (devIssuerUrl !== null) return [{ issuer: devIssuerUrl, jwksUri: null, rules }];
 	const names = list(env.JWT_ISSUER as string).map(issuer => httpUrl("JWT_ISSUER", issuer));
 	if (new Set(names).size !== names.length) throw new ConfigError("JWT_ISSUER", "lists an issuer twice; list each once");
 	const jwksUri = blank(env.JWKS_URI) ? null : httpUrl("JWKS_URI", (env.JWKS_URI as string).trim());
 	if (jwksUri !== null && names.length > 1) {
 		throw new ConfigError("JWKS_URI", "can only be set with a single JWT_ISSUER; with several issuers each key set is discovered");
 	}
-	return names.map(issuer => ({ issuer, jwksUri }));
+	return names.map(issuer => ({ issuer, jwksUri, rules }));
 }
 
 export function parseAuthConfig(env: Env): AuthConfig {
 	const port = integer(env, "PORT", DEFAULTS.PORT, 0, 65535);
 	const production = env.NODE_ENV === "production";
-	if (blank(env.JWT_ISSUER) && production) {
+	const issuersFile = blank(env.JWT_ISSUERS_FILE) ? null : (env.JWT_ISSUERS_FILE as string).trim();
+	if (issuersFile !== null && !blank(env.JWT_ISSUER)) {
+		throw new ConfigError("JWT_ISSUERS_FILE", `${issuersFile}: JWT_ISSUER is set too; list every issuer in the file and unset JWT_ISSUER`);
+	}
+	if (issuersFile !== null && !blank(env.JWKS_URI)) throw new ConfigError("JWKS_URI", "does not apply with JWT_ISSUERS_FILE; give each issuer its jwksUri in the file");
+	if (issuersFile === null && blank(env.JWT_ISSUER) && production) {
 		throw new ConfigError("JWT_ISSUER", "is required when NODE_ENV=production; set it to your issuer's URL (the development issuer never runs in production)");
 	}
 	if (!blank(env.JWT_ISSUER) && list(env.JWT_ISSUER as string).length === 0) {
 		throw new ConfigError("JWT_ISSUER", "names no issuer; set it to your issuer's URL");
 	}
-	const devIssuerUrl = blank(env.JWT_ISSUER)
+	const devIssuerUrl = blank(env.JWT_ISSUER) && issuersFile === null
 		? blank(env.DEV_ISSUER_URL)
 			? `http://127.0.0.1:${port}${DEFAULTS.DEV_ISSUER_PATH}`
 			: httpUrl("DEV_ISSUER_URL", (env.DEV_ISSUER_URL as string).trim())
@@ -272,18 +321,37 @@ export function parseAuthConfig(env: Env): AuthConfig {
 		throw new ConfigError("JWKS_STALE_MAX_AGE", `(${jwks.staleMaxAge} ms) is shorter than JWKS_CACHE_MAX_AGE (${jwks.cacheMaxAge} ms); make it at least as long`);
 	}
 
-	return {
-		port,
-		issuers: issuers(env, devIssuerUrl),
-		devIssuerUrl,
+	const rules: IssuerRules = {
 		audience,
 		algorithms: algorithms(env),
 		clockTolerance: integer(env, "JWT_CLOCK_TOLERANCE", DEFAULTS.JWT_CLOCK_TOLERANCE, 0, 3600),
 		maxTokenAge: optionalInteger(env, "JWT_MAX_TOKEN_AGE", 1),
-		type: blank(env.JWT_TYPE) ? null : normaliseType(env.JWT_TYPE as string),
-		jwks,
-		verifyThreads: integer(env, "JWT_VERIFY_THREADS", defaultThreadCount(), 0, MAX_VERIFY_THREADS)
+		type: blank(env.JWT_TYPE) ? null : normaliseType(env.JWT_TYPE as string)
 	};
+	const rolesClaim = blank(env.JWT_ROLES_CLAIM) ? DEFAULTS.JWT_ROLES_CLAIM : (env.JWT_ROLES_CLAIM as string).trim();
+	if (parseClaimPath(rolesClaim) === null) {
+		throw new ConfigError("JWT_ROLES_CLAIM", `"${rolesClaim}" is not a claim path; use names joined by dots, such as realm_access.roles (__proto__, constructor and prototype are refused)`);
+	}
+
+	return {
+		port,
+		issuers: issuersFile === null ? issuers(env, devIssuerUrl, rules) : issuersFromFile(issuersFile, rules),
+		devIssuerUrl,
+		...rules,
+		jwks,
+		verifyThreads: integer(env, "JWT_VERIFY_THREADS", defaultThreadCount(), 0, MAX_VERIFY_THREADS),
+		rolesClaim,
+		publicUrl: blank(env.PUBLIC_URL) ? `http://localhost:${port}` : publicUrl((env.PUBLIC_URL as string).trim())
+	};
+}
+
+/** It is quoted in WWW-Authenticate, so it must be a plain origin (and path) with nothing to escape. */
+function publicUrl(value: string): string {
+	const url = new URL(httpUrl("PUBLIC_URL", value));
+	if (url.search !== "" || !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(value)) {
+		throw new ConfigError("PUBLIC_URL", `"${value}" must be a plain URL without query, quotes, backslashes or spaces, such as https://api.example.com`);
+	}
+	return value.replace(/\/+$/, "");
 }
 
 /** METRICS_PORT, for moleculer.config.ts (metrics are the broker's, not the verifier's). */

@@ -2,11 +2,12 @@
  * Every way a request can fail authentication, and what each one becomes: HTTP status, body
  * `type`, RFC 6750 challenge and metric label (the reason itself). Nothing else decides these.
  */
+import type { RequirementPart } from "./requirement";
 
 export interface ReasonSpec {
 	readonly status: 401 | 403 | 503;
 	/** Body `type` (moleculer-web's error shape). */
-	readonly type: "NO_TOKEN" | "INVALID_TOKEN" | "INSUFFICIENT_SCOPE" | "ACTION_MISDECLARED" | "JWKS_UNAVAILABLE";
+	readonly type: "NO_TOKEN" | "INVALID_TOKEN" | "INSUFFICIENT_SCOPE" | "ACCESS_DENIED" | "ACTION_MISDECLARED" | "JWKS_UNAVAILABLE";
 	/** RFC 6750 §3.1 error code; null means a bare challenge (no credentials) or none at all (503). */
 	readonly error: "invalid_token" | "insufficient_scope" | null;
 	/** Human text for `error_description` and the README; never contains token material. */
@@ -67,14 +68,21 @@ export const REASONS = {
 		type: "INSUFFICIENT_SCOPE",
 		error: "insufficient_scope",
 		description: "The token lacks a scope this action requires",
-		remedy: "The 403's `scope` attribute names every required scope; request a token with them."
+		remedy: "The 403's `scope` attribute and `data.scope` name what the failing part requires (`data.requirement`: `scopes` all, `anyScope` one of, `permissions` all); request a token with them."
+	},
+	access_denied: {
+		status: 403,
+		type: "ACCESS_DENIED",
+		error: null,
+		description: "The token's subject may not call this action",
+		remedy: "`data.requirement` names the part that failed: `roles` (none in JWT_ROLES_CLAIM), `claims` (a claim differs) or `issuers` (another issuer); `api.listAccess` shows what each action requires."
 	},
 	action_misdeclared: {
 		status: 403,
 		type: "ACTION_MISDECLARED",
 		error: null,
 		description: "The action's auth declaration cannot be read, so nobody may call it",
-		remedy: "Fix the action's `auth`: `false`, `\"optional\"`, `\"required\"` or `{ scopes: [\"a\", \"b\"] }`; the gateway logs the action's name."
+		remedy: "Fix the action's `auth`: `false`, `\"optional\"`, `\"required\"` or an object of `scopes`, `anyScope`, `permissions`, `roles`, `claims`, `issuers`; the gateway logs the action's name."
 	},
 	jwks_unavailable: {
 		status: 503,
@@ -96,8 +104,10 @@ export interface Rejection {
 	readonly detail?: string;
 	/** Seconds, for 503 answers. */
 	readonly retryAfter?: number;
-	/** For insufficient_scope: every scope the action requires. */
+	/** For insufficient_scope: what the failing part requires. */
 	readonly requiredScopes?: readonly string[];
+	/** For insufficient_scope and access_denied: the part of the declaration that failed. */
+	readonly requirement?: RequirementPart;
 	/** Unverified `iss` and `kid` of the token, for logs only. */
 	readonly claimedIssuer?: string;
 	readonly claimedKid?: string;
@@ -114,8 +124,12 @@ function quotable(text: string): string {
 
 export const REALM = "api";
 
-/** The WWW-Authenticate value for a rejection, or null when the status carries none (503). */
-export function challengeFor(rejection: Rejection): string | null {
+/**
+ * The WWW-Authenticate value for a rejection, or null when the status carries none (503).
+ * `resourceMetadata` (RFC 9728 §5.1) is added to 401 challenges, so a client can discover how to
+ * get a token; it is a validated URL with nothing to quote.
+ */
+export function challengeFor(rejection: Rejection, resourceMetadata?: string): string | null {
 	const spec: ReasonSpec = REASONS[rejection.reason];
 	// Only 401s and insufficient scope are Bearer challenges (RFC 6750 §3).
 	if (spec.error === null && spec.status !== 401) return null;
@@ -127,5 +141,6 @@ export function challengeFor(rejection: Rejection): string | null {
 	if (rejection.requiredScopes && rejection.requiredScopes.length > 0) {
 		parts.push(`scope="${quotable(rejection.requiredScopes.join(" "))}"`);
 	}
+	if (resourceMetadata !== undefined && spec.status === 401) parts.push(`resource_metadata="${quotable(resourceMetadata)}"`);
 	return parts.join(", ");
 }

@@ -25,8 +25,14 @@ export interface VerifiedToken {
 
 export type Verdict = VerifiedToken | Rejection;
 
-export interface VerifierOptions extends ClaimRules {
-	readonly algorithms: readonly JwsAlgorithm[];
+/** One trusted issuer: its key store and the rules its tokens are checked with. */
+export interface TrustedIssuerEntry {
+	readonly store: IssuerKeyStore;
+	readonly rules: ClaimRules;
+	readonly algorithms: ReadonlySet<string>;
+}
+
+export interface VerifierOptions {
 	readonly now?: () => number;
 	/** Verified-token cache; none when absent. */
 	readonly cache?: TokenCache;
@@ -96,14 +102,15 @@ interface CacheSlot {
 }
 
 export class Verifier {
+	/** Every issuer's algorithms: an algorithm no issuer allows is refused before `iss` is read. */
 	private readonly allowed: ReadonlySet<string>;
 	private readonly now: () => number;
 
 	constructor(
-		private readonly stores: ReadonlyMap<string, IssuerKeyStore>,
+		private readonly issuers: ReadonlyMap<string, TrustedIssuerEntry>,
 		private readonly options: VerifierOptions
 	) {
-		this.allowed = new Set(options.algorithms);
+		this.allowed = new Set([...issuers.values()].flatMap(trusted => [...trusted.algorithms]));
 		this.now = options.now ?? Date.now;
 	}
 
@@ -127,9 +134,10 @@ export class Verifier {
 		if (cache === undefined || !cache.seenLately(token)) return this.verifyFully(token);
 		const hash = TokenCache.keyOf(token);
 		const hit = cache.get(hash);
-		if (hit === undefined || !this.trusts(hit)) return this.verifyFully(token, { hash, presented, connection });
+		const trusted = hit === undefined ? undefined : this.trustedFor(hit);
+		if (hit === undefined || trusted === undefined) return this.verifyFully(token, { hash, presented, connection });
 		// Signature and key are settled; time moves on, so the claim rules run again.
-		const problem = checkClaims(hit.verified.header, hit.verified.claims, this.options, this.now() / 1000);
+		const problem = checkClaims(hit.verified.header, hit.verified.claims, trusted.rules, this.now() / 1000);
 		if (problem) {
 			cache.delete(hash);
 			return problem;
@@ -147,14 +155,16 @@ export class Verifier {
 		const recalled = cache?.recall(connection, presented);
 		if (recalled === undefined) return undefined;
 		// The rest of the claim rules depend on the token alone, and it is the same token.
-		if (this.trusts(recalled) && checkTimes(recalled.times, this.options, this.now() / 1000) === null) return handOut(recalled.verified);
+		const trusted = this.trustedFor(recalled);
+		if (trusted !== undefined && checkTimes(recalled.times, trusted.rules, this.now() / 1000) === null) return handOut(recalled.verified);
 		cache?.forget(connection);
 		return undefined;
 	}
 
-	/** The key that verified a cached token is still in its issuer's key set. */
-	private trusts(entry: CachedVerification): boolean {
-		return this.stores.get(entry.verified.issuer)?.stillTrusts(entry.key) === true;
+	/** The cached token's issuer, when the key that verified it is still in that issuer's key set. */
+	private trustedFor(entry: CachedVerification): TrustedIssuerEntry | undefined {
+		const trusted = this.issuers.get(entry.verified.issuer);
+		return trusted?.store.stillTrusts(entry.key) === true ? trusted : undefined;
 	}
 
 	/** Full verification of a token not verified before: a promise unless it fails before the signature step. */
@@ -173,17 +183,20 @@ export class Verifier {
 		const iss = payload.iss;
 		if (iss === undefined) return reject("missing_claim", "The token has no iss claim");
 		if (typeof iss !== "string") return reject("invalid_claim", "The iss claim must be a string");
-		const store = this.stores.get(iss);
-		if (store === undefined) return reject("issuer_mismatch");
+		const trusted = this.issuers.get(iss);
+		if (trusted === undefined) return reject("issuer_mismatch");
+		if (!trusted.algorithms.has(alg)) return reject("algorithm_not_allowed");
 
-		const lookup = store.lookup(header.kid, alg);
-		if (isPending(lookup)) return lookup.then(found => this.verifySignature(parsed, alg, iss, found, slot));
-		return this.verifySignature(parsed, alg, iss, lookup, slot);
+		const lookup = trusted.store.lookup(header.kid, alg);
+		if (isPending(lookup)) return lookup.then(found => this.verifySignature(parsed, alg, iss, trusted.rules, found, slot));
+		return this.verifySignature(parsed, alg, iss, trusted.rules, lookup, slot);
 	}
 
-	private verifySignature(parsed: ParsedToken, alg: JwsAlgorithm, iss: string, lookup: KeyLookup, slot?: CacheSlot): Verdict | Promise<Verdict> {
+	private verifySignature(parsed: ParsedToken, alg: JwsAlgorithm, iss: string, rules: ClaimRules, lookup: KeyLookup, slot?: CacheSlot): Verdict | Promise<Verdict> {
 		if (!lookup.ok) return lookup;
-		return signatureIsValid(parsed, alg, lookup.key, this.options.signatures).then(valid => (valid ? this.accept(parsed, alg, iss, lookup.key, slot) : reject("bad_signature")));
+		return signatureIsValid(parsed, alg, lookup.key, this.options.signatures).then(valid =>
+			valid ? this.accept(parsed, alg, iss, rules, lookup.key, slot) : reject("bad_signature")
+		);
 	}
 
 	/**
@@ -191,9 +204,9 @@ export class Verifier {
 	 * token was seen lately), and the caller gets a copy of the claims; otherwise the claims,
 	 * parsed for this call alone, are the caller's as they are.
 	 */
-	private accept(parsed: ParsedToken, alg: JwsAlgorithm, iss: string, key: VerificationKey, slot?: CacheSlot): Verdict {
+	private accept(parsed: ParsedToken, alg: JwsAlgorithm, iss: string, rules: ClaimRules, key: VerificationKey, slot?: CacheSlot): Verdict {
 		const { header, payload } = parsed;
-		const problem: Rejection | null = checkClaims(header, payload, this.options, this.now() / 1000);
+		const problem: Rejection | null = checkClaims(header, payload, rules, this.now() / 1000);
 		if (problem) return problem;
 		const verified: VerifiedToken = { ok: true, claims: payload, header, issuer: iss, kid: header.kid ?? null, alg };
 		const cache = this.options.cache;

@@ -1,6 +1,7 @@
 /**
- * A short smoke of `npm run bench` in CI: both modes run, every gateway answers, and the report
- * has its table. It asserts no ratio: speed is judged by a full run on a quiet machine (README).
+ * A short smoke of `npm run bench` in CI: every mode runs, every gateway answers (ours is the
+ * shipped process, bin/serve.js on the build), and the report has its tables. It asserts no
+ * ratio: speed is judged by a full run on a quiet machine (README).
  */
 import { spawnSync } from "node:child_process";
 import { run } from "../support/process";
@@ -23,23 +24,51 @@ const wrkInstalled = spawnSync("wrk", ["--version"], { stdio: "ignore" }).error 
 const generators = [...(wrkInstalled ? [["wrk", "wrk, 1 thread"]] : []), ["autocannon", "autocannon"]];
 
 describe("npm run bench (smoke)", () => {
-	it.each(generators)("with %s, measures the three gateways in every scenario and reports a table, the machine and the fixed-rate latency", async (generator, described) => {
+	it.each(generators)("with %s, measures the shipped gateway and the three baselines in every scenario and reports a table, the machine, the fixed-rate latency and the threads' capacity", async (generator, described) => {
 		const bench = run("npm", ["run", "-s", "bench", "--", "--smoke"], { BENCH_LOADGEN: generator as string });
 		const code = await bench.wait();
 		const report = bench.text;
 		expect({ code, tail: code === 0 ? "" : report.slice(-2000) }).toEqual({ code: 0, tail: "" });
 		expect(report).toMatch(/^Machine: .+, \d+ cores/m);
 		expect(report).toMatch(/^Node v24\./m);
-		expect(report).toContain(`Load generator: ${described} (fixed rate: our open-loop client)`);
+		expect(report).toContain(`Load generator: ${described} (fixed rate: our open-loop client); ours: node bin/serve.js (npm run serve`);
 
 		for (const scenario of ["A: one RS256 token", "B: 2,000 RS256 tokens"]) {
 			const rows = rowsOf(report, scenario);
-			expect(rows.map(row => row.split("|")[2]?.trim())).toEqual(["no auth", "jwks-rsa + jsonwebtoken", "ours"]);
+			expect(rows.map(row => row.split("|")[2]?.trim())).toEqual([
+				"plain moleculer-web, no auth",
+				"plain moleculer-web, no auth, Moleculer's Prometheus metrics",
+				"jwks-rsa + jsonwebtoken recipe",
+				"ours, as shipped"
+			]);
 			for (const row of rows) expect(reqPerSecond(row)).toBeGreaterThan(0);
 		}
 		const eddsa = rowsOf(report, "B-EdDSA");
-		expect(reqPerSecond(eddsa.find(row => row.includes("| ours |")) ?? "")).toBeGreaterThan(0);
+		expect(reqPerSecond(eddsa.find(row => row.includes("| ours, as shipped |")) ?? "")).toBeGreaterThan(0);
 		expect(report).toMatch(/^Fixed rate, scenario A, [\d,]+ req\/s .*p99 added by auth: -?[\d.]+ ms$/m);
+		expect(report).toMatch(/^Signature threads alone \(\d+ thread\(s\), no HTTP\): [\d,]+ Ed25519 checks\/s; ours in B-EdDSA reaches [\d.]+ of it$/m);
+	});
+
+	it("measures what each default costs, each turned off in its own variant of the shipped process, and prints the cost table", async () => {
+		const bench = run("npm", ["run", "-s", "bench", "--", "--smoke", "--costs"], {});
+		const code = await bench.wait();
+		const report = bench.text;
+		expect({ code, tail: code === 0 ? "" : report.slice(-2000) }).toEqual({ code: 0, tail: "" });
+		const lines = report.split("\n");
+		const header = lines.indexOf("| what | CPU µs per request | measured as |");
+		expect(header).toBeGreaterThan(0);
+		const rows = lines.slice(header + 2).filter(line => line.startsWith("| "));
+		for (const row of rows) expect(row).toMatch(/^\| .+ \| -?[\d.]+ \| .+ \|$/);
+		expect(rows.map(row => row.split("|")[1]?.trim())).toEqual([
+			"plain moleculer-web gateway, no auth",
+			"Prometheus metrics (auth series, HTTP requests by route and status)",
+			"graceful drain on SIGTERM",
+			"retry on a lost node",
+			"auth, token cache hit",
+			"auth, full RS256 check (instead of a hit)",
+			"auth, full EdDSA check (instead of a hit)",
+			"ours as shipped, scenario A"
+		]);
 	});
 
 	it("floods our gateway with invalid tokens and unknown kids, accepts none, and keeps serving valid ones", async () => {

@@ -6,6 +6,7 @@ import { Errors } from "moleculer";
 import type { SigningKey } from "../../lib/dev-issuer/signer";
 import { KeyServer } from "../support/key-server";
 import { bearer, get, startGateway, type Gateway } from "../support/gateway";
+import { RESOURCE_METADATA } from "../support/attack-kit";
 
 describe("gateway over HTTP", () => {
 	let issuer: KeyServer;
@@ -47,7 +48,7 @@ describe("gateway over HTTP", () => {
 	])("answers 401 NO_TOKEN with a bare challenge for %s", async (_name, headers) => {
 		const res = await get(protectedUrl(), headers);
 		expect(res.status).toBe(401);
-		expect(res.headers.get("www-authenticate")).toBe('Bearer realm="api"');
+		expect(res.headers.get("www-authenticate")).toMatch(new RegExp(`^Bearer realm="api"${RESOURCE_METADATA}$`));
 		expect(res.body).toEqual({ name: "UnAuthorizedError", message: "Unauthorized", code: 401, type: "NO_TOKEN", data: { reason: "no_token" } });
 	});
 
@@ -68,7 +69,9 @@ describe("gateway over HTTP", () => {
 		const forged = `${head}.${Buffer.from(JSON.stringify({ iss: issuer.issuer, sub: "admin", exp: 9999999999 })).toString("base64url")}.${sig}`;
 		const res = await get(protectedUrl(), bearer(forged));
 		expect(res.status).toBe(401);
-		expect(res.headers.get("www-authenticate")).toBe('Bearer realm="api", error="invalid_token", error_description="The token\'s signature is invalid"');
+		expect(res.headers.get("www-authenticate")).toBe(
+			'Bearer realm="api", error="invalid_token", error_description="The token\'s signature is invalid", resource_metadata="http://localhost:0/.well-known/oauth-protected-resource"'
+		);
 		expect(res.body).toEqual({ name: "UnAuthorizedError", message: "Unauthorized", code: 401, type: "INVALID_TOKEN", data: { reason: "bad_signature" } });
 		expect(res.text + JSON.stringify([...res.headers])).not.toContain(forged.slice(0, 40));
 	});
@@ -83,7 +86,7 @@ describe("gateway over HTTP", () => {
 		const res = await get(protectedUrl(), bearer(token()));
 		expect(res.status).toBe(401);
 		expect(res.body).toMatchObject({ type: "INVALID_TOKEN", data: { reason } });
-		expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm="api", error="invalid_token", error_description="[^"]+"$/);
+		expect(res.headers.get("www-authenticate")).toMatch(new RegExp(`^Bearer realm="api", error="invalid_token", error_description="[^"]+"${RESOURCE_METADATA}$`));
 	});
 
 	it("never trusts identity headers sent by the client", async () => {

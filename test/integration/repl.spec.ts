@@ -45,6 +45,12 @@ describe("npm run dev with the Moleculer REPL", () => {
 		await app.waitFor(/ok: true,[\s\S]*kids: \[/);
 	});
 
+	it("lists every routed alias with its action, node and requirement", async () => {
+		app.write("call api.listAccess");
+		await app.waitFor(/path: '\/api\/protected',\s+action: 'protected\.get',\s+nodes: \[ '[^']+' \],\s+requirement: 'a valid token'/);
+		expect(app.text).toMatch(/path: '\/health\/live',\s+action: null,\s+nodes: \[ '[^']+' \],\s+requirement: 'public \(route without authorization\)'/);
+	});
+
 	it("quits cleanly", async () => {
 		app.write("quit");
 		expect(await app.wait()).toBe(0);

@@ -50,7 +50,11 @@ describe("npm start on the development issuer", () => {
 	it("answers the same curl without the header 401 NO_TOKEN, and a tampered token 401 INVALID_TOKEN", async () => {
 		const [, token] = await app.waitFor(/Bearer ([A-Za-z0-9_.-]+)"/);
 		const missing = await get(`http://localhost:${port}/api/protected`);
-		expect([missing.status, missing.body.type, missing.headers.get("www-authenticate")]).toEqual([401, "NO_TOKEN", 'Bearer realm="api"']);
+		expect([missing.status, missing.body.type, missing.headers.get("www-authenticate")]).toEqual([
+			401,
+			"NO_TOKEN",
+			`Bearer realm="api", resource_metadata="http://localhost:${port}/.well-known/oauth-protected-resource"`
+		]);
 		const tampered = `${token}`.replace(/\.([A-Za-z0-9_-])/, (_m, c: string) => `.${c === "e" ? "f" : "e"}`);
 		const invalid = await get(`http://localhost:${port}/api/protected`, bearer(tampered));
 		expect([invalid.status, invalid.body.type]).toEqual([401, "INVALID_TOKEN"]);
@@ -100,7 +104,10 @@ describe("configuration errors", () => {
 		[{ JWT_ISSUER: "https://auth.example.com/", METRICS_PORT: "port" }, "METRICS_PORT"],
 		[{ JWT_ISSUER: "https://auth.example.com/", METRICS_HOST: "every-interface" }, "METRICS_HOST"],
 		[{ JWT_ISSUER: "https://auth.example.com/", METRICS_ACTIONS: "yes" }, "METRICS_ACTIONS"],
-		[{ JWT_ISSUER: "https://auth.example.com/", WEB_CONCURRENCY: "two" }, "WEB_CONCURRENCY"]
+		[{ JWT_ISSUER: "https://auth.example.com/", WEB_CONCURRENCY: "two" }, "WEB_CONCURRENCY"],
+		[{ JWT_ISSUERS_FILE: "/nonexistent/issuers.json" }, "JWT_ISSUERS_FILE: /nonexistent/issuers.json"],
+		[{ JWT_ISSUER: "https://auth.example.com/", JWT_ROLES_CLAIM: "realm_access..roles" }, "JWT_ROLES_CLAIM"],
+		[{ JWT_ISSUER: "https://auth.example.com/", PUBLIC_URL: "api.example.com" }, "PUBLIC_URL"]
 	])("%j stops the process non-zero with one line naming %s", async (env, variable) => {
 		const app = run("node", RUNNER, { SERVICEDIR: "dist/services", PORT: "0", ...env });
 		const code = await app.wait();

@@ -7,6 +7,7 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { GatewayResponse, IncomingRequest } from "moleculer-web";
 import type { AuthConfig } from "../../lib/auth/config";
+import { accessCatalogMixin, resourceMetadataRoute } from "../../mixins/access-catalog.mixin";
 import { jwtAuthMixin } from "../../mixins/jwt-auth.mixin";
 
 export const REQUIRED_SCOPES = ["write:things", "read:things"];
@@ -71,8 +72,8 @@ const functionRoute = {
 export function gatewaySchema(config: AuthConfig): ServiceSchema {
 	return {
 		name: "gw",
-		mixins: [jwtAuthMixin(config), ApiGateway],
-		settings: { port: 0, logRequest: null, logResponse: null, routes: [explicitRoute, restRoute, functionRoute] }
+		mixins: [jwtAuthMixin(config), accessCatalogMixin(), ApiGateway],
+		settings: { port: 0, logRequest: null, logResponse: null, routes: [explicitRoute, restRoute, functionRoute, resourceMetadataRoute(config)] }
 	} as ServiceSchema;
 }
 

@@ -31,7 +31,10 @@ export function claimsFor(issuer: string, extra: Record<string, unknown> = {}): 
 	return base;
 }
 
-const CHALLENGE = /^Bearer realm="api"(, error="invalid_token", error_description="[^"]*")?$/;
+/** Every 401 challenge names the RFC 9728 metadata, wherever PUBLIC_URL puts it. */
+export const RESOURCE_METADATA = ', resource_metadata="[^"]+/\\.well-known/oauth-protected-resource"';
+const CHALLENGE = new RegExp(`^Bearer realm="api"(, error="invalid_token", error_description="[^"]*")?${RESOURCE_METADATA}$`);
+const BARE_CHALLENGE = new RegExp(`^Bearer realm="api"${RESOURCE_METADATA}$`);
 
 /** No response body or header contains the token (nor any long part of it). */
 export function expectNoEcho(res: HttpAnswer, token: string): void {
@@ -54,8 +57,23 @@ export function expectAnswer(res: HttpAnswer, expected: Expected, token: string)
 	if (expected.status === 401) {
 		expect(challenge).toMatch(CHALLENGE);
 		if (expected.type === "INVALID_TOKEN") expect(challenge).toContain('error="invalid_token"');
-		else expect(challenge).toBe('Bearer realm="api"');
+		else expect(challenge).toMatch(BARE_CHALLENGE);
 	}
+	expectNoEcho(res, token);
+}
+
+const SCOPE_DESCRIPTION = "The token lacks a scope this action requires";
+
+/** 403 with exactly this body; the challenge only for INSUFFICIENT_SCOPE, naming `scope`. */
+export function expectForbidden(res: HttpAnswer, token: string, requirement: string, scope?: string): void {
+	const type = scope === undefined ? "ACCESS_DENIED" : "INSUFFICIENT_SCOPE";
+	const reason = scope === undefined ? "access_denied" : "insufficient_scope";
+	expect({ status: res.status, body: res.body }).toEqual({
+		status: 403,
+		body: { name: "ForbiddenError", message: "Forbidden", code: 403, type, data: { reason, requirement, ...(scope === undefined ? {} : { scope }) } }
+	});
+	const challenge = scope === undefined ? null : `Bearer realm="api", error="insufficient_scope", error_description="${SCOPE_DESCRIPTION}", scope="${scope}"`;
+	expect(res.headers.get("www-authenticate")).toBe(challenge);
 	expectNoEcho(res, token);
 }
 

@@ -39,7 +39,7 @@ describe("parseAuthConfig", () => {
 	it("uses the development issuer on the gateway's own port when no issuer is set", () => {
 		const config = parseAuthConfig({ PORT: "4100" });
 		expect(config.devIssuerUrl).toBe("http://127.0.0.1:4100/__dev/issuer");
-		expect(config.issuers).toEqual([{ issuer: "http://127.0.0.1:4100/__dev/issuer", jwksUri: null }]);
+		expect(config.issuers).toMatchObject([{ issuer: "http://127.0.0.1:4100/__dev/issuer", jwksUri: null }]);
 	});
 
 	it("refuses to run without an issuer in production", () => {
@@ -81,6 +81,30 @@ describe("parseAuthConfig", () => {
 
 	it("normalises JWT_TYPE as RFC 9068 compares it", () => {
 		expect(parseAuthConfig({ JWT_ISSUER: ISSUER, JWT_TYPE: "application/AT+JWT" }).type).toBe("at+jwt");
+	});
+
+	it("gives every issuer of JWT_ISSUER the environment's rules", () => {
+		const config = parseAuthConfig({ JWT_ISSUER: `${ISSUER},https://b.example.com`, JWT_AUDIENCE: "a", JWT_TYPE: "at+jwt", JWT_MAX_TOKEN_AGE: "60" });
+		const rules = { audience: ["a"], algorithms: ["RS256", "EdDSA"], clockTolerance: 5, maxTokenAge: 60, type: "at+jwt" };
+		expect(config.issuers.map(issuer => issuer.rules)).toEqual([rules, rules]);
+	});
+
+	it("reads JWT_ROLES_CLAIM as a dotted path and PUBLIC_URL without its trailing slash", () => {
+		expect(parseAuthConfig({ JWT_ISSUER: ISSUER, PORT: "8080" })).toMatchObject({ rolesClaim: "roles", publicUrl: "http://localhost:8080" });
+		const config = parseAuthConfig({ JWT_ISSUER: ISSUER, JWT_ROLES_CLAIM: "realm_access.roles", PUBLIC_URL: "https://api.example.com/" });
+		expect(config).toMatchObject({ rolesClaim: "realm_access.roles", publicUrl: "https://api.example.com" });
+	});
+
+	it.each([
+		[{ JWT_ROLES_CLAIM: "realm_access..roles" }, "JWT_ROLES_CLAIM"],
+		[{ JWT_ROLES_CLAIM: "__proto__.roles" }, "JWT_ROLES_CLAIM"],
+		[{ JWT_ROLES_CLAIM: "constructor" }, "JWT_ROLES_CLAIM"],
+		[{ PUBLIC_URL: "api.example.com" }, "PUBLIC_URL"],
+		[{ PUBLIC_URL: "https://api.example.com/?a=1" }, "PUBLIC_URL"],
+		[{ PUBLIC_URL: 'https://api.example.com/"x' }, "PUBLIC_URL"],
+		[{ PUBLIC_URL: "https://user:pw@api.example.com" }, "PUBLIC_URL"]
+	])("stops on the authorization setting %j naming %s", (env, variable) => {
+		expect(failure({ JWT_ISSUER: ISSUER, ...env }).variable).toBe(variable);
 	});
 
 	it("splits audiences and algorithms", () => {

@@ -33,6 +33,21 @@ describe("the reason table", () => {
 		expect(header).toBe('Bearer realm="api", error="invalid_token", error_description="bad quote  andnewline"');
 	});
 
+	it("answers a subject that may not call the action 403 ACCESS_DENIED with no challenge", () => {
+		expect(REASONS.access_denied).toMatchObject({ status: 403, type: "ACCESS_DENIED", error: null });
+		expect(challengeFor({ ...reject("access_denied"), requirement: "roles" }, "https://api.example.com/.well-known/oauth-protected-resource")).toBeNull();
+	});
+
+	it("names the resource metadata (RFC 9728) in 401 challenges only", () => {
+		const url = "https://api.example.com/.well-known/oauth-protected-resource";
+		expect(challengeFor(reject("no_token"), url)).toBe(`Bearer realm="api", resource_metadata="${url}"`);
+		expect(challengeFor(reject("expired"), url)).toBe(`Bearer realm="api", error="invalid_token", error_description="The token has expired", resource_metadata="${url}"`);
+		expect(challengeFor({ ...reject("insufficient_scope"), requiredScopes: ["a"] }, url)).toBe(
+			'Bearer realm="api", error="insufficient_scope", error_description="The token lacks a scope this action requires", scope="a"'
+		);
+		expect(challengeFor(reject("jwks_unavailable"), url)).toBeNull();
+	});
+
 	it("sends no challenge with a 503 or a misdeclared action's 403", () => {
 		expect(challengeFor(reject("jwks_unavailable"))).toBeNull();
 		expect(challengeFor(reject("action_misdeclared"))).toBeNull();
