@@ -38,6 +38,9 @@ export function live(_req: IncomingRequest, res: GatewayResponse): void {
 const healthRoute = {
 	path: "/health",
 	authorization: false,
+	// moleculer-web's per-request log lines are off (logRequest/logResponse below); without this
+	// it still times and formats each answer for them. Errors are logged either way.
+	logging: false,
 	bodyParsers: false,
 	mappingPolicy: "restrict" as const,
 	aliases: {
@@ -53,6 +56,7 @@ const healthRoute = {
 const apiRoute = {
 	path: "/api",
 	authorization: true,
+	logging: false,
 	mappingPolicy: "restrict" as const,
 	bodyParsers: { json: { strict: true, limit: "64kb" } },
 	aliases: {
@@ -65,6 +69,7 @@ function devIssuerRoute(issuerUrl: string) {
 	return {
 		path: new URL(issuerUrl).pathname,
 		authorization: false,
+		logging: false,
 		bodyParsers: false,
 		mappingPolicy: "restrict" as const,
 		aliases: {
