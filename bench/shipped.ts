@@ -57,7 +57,9 @@ export class ShippedGateway implements Gateway {
 	async ready(): Promise<this> {
 		const [port, metricsPort] = [await freePort(), await freePort()];
 		const env = { ...cleanEnv(), NODE_ENV: "production", JWT_ISSUER: this.issuer.BENCH_ISSUER, PORT: String(port), METRICS_PORT: String(metricsPort), ...this.spec.env };
-		const child = spawn(process.execPath, [LAUNCHER], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+		const profile = process.env.BENCH_CPU_PROF;
+		const nodeArgs = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
+		const child = spawn(process.execPath, [...nodeArgs, LAUNCHER], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
 		track(child);
 		// Pino's lines are kept (the last few) for a failure report, never echoed while measuring.
 		const keep = (chunk: Buffer): void => {
