@@ -8,7 +8,7 @@
  * The process is measured from outside: CPU time and RSS from /proc (its threads included).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../test/support/gateway";
 import { exitError, track, withTimeout, type Gateway, type IssuerEnv, type Usage } from "./children";
@@ -16,6 +16,19 @@ import type { GatewaySpec } from "./protocol";
 
 const ROOT = join(__dirname, "..");
 export const LAUNCHER = join(ROOT, "bin", "serve.js");
+
+/**
+ * BENCH_SHIPPED_ROOT=<checkout>: "ours" is another build of the project (say, an earlier commit
+ * checked out, installed and built there), for before/after figures on one machine. A checkout
+ * without bin/serve.js is started the way it shipped then: moleculer-runner with its config.
+ */
+function command(): { cwd: string; args: string[]; env: Record<string, string> } {
+	const root = process.env.BENCH_SHIPPED_ROOT;
+	if (root === undefined || root === "") return { cwd: ROOT, args: [LAUNCHER], env: {} };
+	if (existsSync(join(root, "bin", "serve.js"))) return { cwd: root, args: [join(root, "bin", "serve.js")], env: {} };
+	const runner = join(root, "node_modules", "moleculer", "bin", "moleculer-runner.js");
+	return { cwd: root, args: [runner, "--config", join(root, "dist", "moleculer.config.js")], env: { SERVICEDIR: join(root, "dist", "services") } };
+}
 /** Linux's USER_HZ, the unit of utime and stime in /proc/<pid>/stat. */
 const TICKS_PER_SECOND = 100;
 const PAGE_BYTES = 4096;
@@ -56,10 +69,11 @@ export class ShippedGateway implements Gateway {
 
 	async ready(): Promise<this> {
 		const [port, metricsPort] = [await freePort(), await freePort()];
-		const env = { ...cleanEnv(), NODE_ENV: "production", JWT_ISSUER: this.issuer.BENCH_ISSUER, PORT: String(port), METRICS_PORT: String(metricsPort), ...this.spec.env };
+		const started = command();
+		const env = { ...cleanEnv(), ...started.env, NODE_ENV: "production", JWT_ISSUER: this.issuer.BENCH_ISSUER, PORT: String(port), METRICS_PORT: String(metricsPort), ...this.spec.env };
 		const profile = process.env.BENCH_CPU_PROF;
 		const nodeArgs = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
-		const child = spawn(process.execPath, [...nodeArgs, LAUNCHER], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+		const child = spawn(process.execPath, [...nodeArgs, ...started.args], { cwd: started.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
 		track(child);
 		// Pino's lines are kept (the last few) for a failure report, never echoed while measuring.
 		const keep = (chunk: Buffer): void => {
