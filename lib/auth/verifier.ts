@@ -126,8 +126,8 @@ export class Verifier {
 		const cache = this.options.cache;
 		if (cache === undefined || !cache.seenLately(token)) return this.verifyFully(token);
 		const hash = TokenCache.keyOf(token);
-		const hit = cache.get(hash);
-		if (hit === undefined || !this.trusts(hit)) return this.verifyFully(token, { hash, presented, connection });
+		const hit = cache.get(hash, this.trustsEntry);
+		if (hit === undefined) return this.verifyFully(token, { hash, presented, connection });
 		// Signature and key are settled; time moves on, so the claim rules run again.
 		const problem = checkClaims(hit.verified.header, hit.verified.claims, this.options, this.now() / 1000);
 		if (problem) {
@@ -143,19 +143,16 @@ export class Verifier {
 	 * are the same string and still hold: no parsing, no hash. Undefined otherwise: use `check`.
 	 */
 	recall(connection: object, presented: string): VerifiedToken | undefined {
-		const cache = this.options.cache;
-		const recalled = cache?.recall(connection, presented);
-		if (recalled === undefined) return undefined;
 		// The rest of the claim rules depend on the token alone, and it is the same token.
-		if (this.trusts(recalled) && checkTimes(recalled.times, this.options, this.now() / 1000) === null) return handOut(recalled.verified);
-		cache?.forget(connection);
-		return undefined;
+		const recalled = this.options.cache?.recall(connection, presented, this.stillHolds);
+		return recalled === undefined ? undefined : handOut(recalled.verified);
 	}
 
 	/** The key that verified a cached token is still in its issuer's key set. */
-	private trusts(entry: CachedVerification): boolean {
-		return this.stores.get(entry.verified.issuer)?.stillTrusts(entry.key) === true;
-	}
+	private readonly trustsEntry = (entry: CachedVerification): boolean => this.stores.get(entry.verified.issuer)?.stillTrusts(entry.key) === true;
+
+	/** A remembered verification still holds: its key is trusted and its times are still good. */
+	private readonly stillHolds = (entry: CachedVerification): boolean => this.trustsEntry(entry) && checkTimes(entry.times, this.options, this.now() / 1000) === null;
 
 	/** Full verification of a token not verified before: a promise unless it fails before the signature step. */
 	private verifyFully(token: string, slot?: CacheSlot): Verdict | Promise<Verdict> {
