@@ -56,6 +56,8 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 			verify: {
 				visibility: "public",
 				params: { token: { type: "string", max: 65536 } },
+				// Moleculer's tracing tags an action's params by default: the token would go to Jaeger or Zipkin.
+				tracing: { tags: { params: false, meta: false, response: false } },
 				async handler(this: JwtAuthThis, ctx: Context<{ token: string }>) {
 					const verdict = await this.verifyToken(ctx.params.token);
 					if (verdict.ok) return { valid: true, issuer: verdict.issuer, alg: verdict.alg, kid: verdict.kid, claims: verdict.claims };
