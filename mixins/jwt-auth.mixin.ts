@@ -85,7 +85,7 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 				const requirement = requirementOf(req.$action?.auth);
 				if (requirement.kind === "public") return;
 				if (requirement.kind === "misdeclared") {
-					this.logger.error(`Action ${req.$action?.name ?? "?"} has an auth declaration that cannot be read; it refuses every caller`);
+					this.telemetry.requestLine("error", { event: "action_misdeclared", action: req.$action?.name ?? "?" }, "An action's auth declaration cannot be read; it refuses every caller");
 					throw this.rejectionError(ctx, reject("action_misdeclared"));
 				}
 				const authorization = req.headers.authorization;
@@ -132,7 +132,7 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 			},
 
 			unexpectedFailure(this: JwtAuthThis, err: unknown) {
-				this.logger.error(`Token verification failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`);
+				this.telemetry.requestLine("error", { event: "verification_failed", error: err instanceof Error ? err.message : String(err) }, "Token verification failed unexpectedly");
 				return reject("malformed");
 			},
 
