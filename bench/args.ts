@@ -13,6 +13,8 @@ export interface BenchArgs {
 	/** Requests per second of the fixed-rate latency measurement; null: derived from scenario A. */
 	readonly rate: number | null;
 	readonly flood: boolean;
+	/** Measure what each default of ours costs (bench/gateways.ts) instead of the comparison. */
+	readonly costs: boolean;
 	readonly floodCount: number;
 }
 
@@ -25,6 +27,8 @@ export const USAGE = `npm run bench -- [options]
   --rate N            req/s of the fixed-rate latency measurement (default: half the saturated
                       req/s of scenario A of the slower of no-auth and ours, at most 5000)
   --smoke             1 round of 1 s: checks that every gateway runs and answers; asserts no ratio
+  --costs             instead: CPU µs per request of the plain gateway and of each default of ours,
+                      each turned off in its own variant of the shipped process, in one run
   --flood             instead: flood our gateway with invalid tokens and unknown kids, report RSS growth
   --flood-count N     tokens per flood (default 1000000)`;
 
@@ -44,7 +48,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
 			process.stdout.write(`${USAGE}\n`);
 			process.exit(0);
 		}
-		if (arg === "--smoke" || arg === "--flood") {
+		if (arg === "--smoke" || arg === "--flood" || arg === "--costs") {
 			given.set(arg, "true");
 			continue;
 		}
@@ -65,6 +69,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
 		connections: option("--connections", 64),
 		rate: given.has("--rate") ? positive("--rate", given.get("--rate"), true) : null,
 		flood: given.has("--flood"),
+		costs: given.has("--costs"),
 		floodCount: option("--flood-count", 1_000_000)
 	};
 }

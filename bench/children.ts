@@ -5,10 +5,16 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { GATEWAY_LABELS, type GatewayKind, type GatewayMessage, type LoadJob, type LoadMessage, type LoadResult } from "./protocol";
+import type { ChildKind, GatewayMessage, GatewaySpec, LoadJob, LoadMessage, LoadResult } from "./protocol";
 
 const TSX_LOADER = pathToFileURL(require.resolve("tsx")).href;
 const children = new Set<ChildProcess>();
+
+/** Every child process of the bench is tracked, so that a stop or a watchdog ends them all. */
+export function track(child: ChildProcess): void {
+	children.add(child);
+	child.on("exit", () => children.delete(child));
+}
 
 /** Gateways may be asked for memory after a full GC; BENCH_CPU_PROF=dir: each writes a V8 CPU profile there when it exits. */
 function gatewayArgs(entry: string): string[] {
@@ -17,14 +23,13 @@ function gatewayArgs(entry: string): string[] {
 	return ["--expose-gc", ...(dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [])];
 }
 
-function spawnTs(entry: string, args: string[], env: Record<string, string>, label: string): ChildProcess {
+export function spawnTs(entry: string, args: string[], env: Record<string, string>, label: string): ChildProcess {
 	const child = spawn(process.execPath, [...gatewayArgs(entry), "--import", TSX_LOADER, join(__dirname, entry), ...args], {
 		cwd: join(__dirname, ".."),
 		env: { ...process.env, ...env },
 		stdio: ["ignore", "pipe", "pipe", "ipc"]
 	});
-	children.add(child);
-	child.on("exit", () => children.delete(child));
+	track(child);
 	child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[${label}] ${chunk.toString()}`));
 	child.stdout?.resume();
 	return child;
@@ -45,11 +50,11 @@ export async function stopChildren(graceMs = 3000): Promise<void> {
 	clearTimeout(timer);
 }
 
-function exitError(child: ChildProcess, label: string): Promise<never> {
+export function exitError(child: ChildProcess, label: string): Promise<never> {
 	return new Promise((_resolve, reject) => child.once("exit", code => reject(new Error(`${label} exited (${code}) unexpectedly`))));
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 	let timer: NodeJS.Timeout | undefined;
 	const timeout = new Promise<never>((_resolve, reject) => {
 		timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms);
@@ -63,26 +68,38 @@ export interface Usage {
 	readonly cpuMicros: number;
 }
 
-export class GatewayProcess {
+/** A gateway under test, whichever way it was started. */
+export interface Gateway {
+	readonly spec: GatewaySpec;
+	readonly url: string;
+	ready(): Promise<Gateway>;
+	/** `settle`: after a full garbage collection, where the gateway can be asked for one. */
+	usage(settle?: boolean): Promise<Usage>;
+	stop(): void;
+}
+
+export interface IssuerEnv {
+	readonly BENCH_ISSUER: string;
+	readonly BENCH_JWKS_URI: string;
+}
+
+/** A baseline (or the bare-broker variant) built by bench/gateway.ts, answering over IPC. */
+export class ChildGateway implements Gateway {
 	url = "";
 	private readonly child: ChildProcess;
 	private readonly exited: Promise<never>;
 
 	constructor(
-		readonly kind: GatewayKind,
-		env: { BENCH_ISSUER: string; BENCH_JWKS_URI: string }
+		readonly spec: GatewaySpec & { readonly child: ChildKind },
+		env: IssuerEnv
 	) {
-		this.child = spawnTs("gateway.ts", [kind], env, `gateway ${kind}`);
-		this.exited = exitError(this.child, `gateway ${GATEWAY_LABELS[kind]}`);
+		this.child = spawnTs("gateway.ts", [spec.child], { ...env, ...spec.env }, `gateway ${spec.id}`);
+		this.exited = exitError(this.child, `gateway ${spec.label}`);
 		this.exited.catch(() => undefined);
 	}
 
-	get label(): string {
-		return GATEWAY_LABELS[this.kind];
-	}
-
 	async ready(): Promise<this> {
-		const port = await withTimeout(Promise.race([this.next("ready"), this.exited]), 30_000, `starting gateway ${this.kind}`);
+		const port = await withTimeout(Promise.race([this.next("ready"), this.exited]), 30_000, `starting gateway ${this.spec.id}`);
 		this.url = `http://127.0.0.1:${port.port}`;
 		return this;
 	}
@@ -91,7 +108,7 @@ export class GatewayProcess {
 	async usage(settle = false): Promise<Usage> {
 		const answer = this.next("usage");
 		this.child.send({ type: "usage", settle });
-		return withTimeout(Promise.race([answer, this.exited]), 5000, `usage of gateway ${this.kind}`);
+		return withTimeout(Promise.race([answer, this.exited]), 5000, `usage of gateway ${this.spec.id}`);
 	}
 
 	stop(): void {

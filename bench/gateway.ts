@@ -1,29 +1,29 @@
 /**
- * One gateway in its own process (child of bench/run.ts): `tsx bench/gateway.ts none|recipe|ours`
- * with BENCH_ISSUER and BENCH_JWKS_URI set. Prints `READY <port>` and sends the same over IPC
+ * One baseline gateway in its own process (child of bench/run.ts):
+ * `tsx bench/gateway.ts none|none-metrics|recipe|bare` with BENCH_ISSUER and BENCH_JWKS_URI set.
+ * The baselines run on a broker with Moleculer's default options, as a user's plain gateway
+ * would (none-metrics adds Moleculer's Prometheus metrics); `bare` is our api service on a
+ * broker without logger, metrics or tracing, used by the flood for GC-settled memory. Prints `READY <port>` and sends the same over IPC
  * once it answers; answers `{ type: "usage" }` with its RSS, heap and CPU time; exits when the
  * parent goes away.
  */
 import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { ServiceBroker, type Service, type ServiceSchema } from "moleculer";
+import { ServiceBroker, type BrokerOptions, type Service, type ServiceSchema } from "moleculer";
 import type { ApiSettingsSchema } from "moleculer-web";
 import type { parseAuthConfig } from "../lib/auth/config";
 import type { createApiService } from "../services/api.service";
 import ProtectedService from "../services/protected.service";
 import { recipeGateway } from "./baseline-recipe";
 import { LOOPBACK, plainGateway } from "./gateway-schema";
-import type { GatewayKind, GatewayMessage } from "./protocol";
+import type { ChildKind, GatewayMessage } from "./protocol";
 
 function send(message: GatewayMessage): void {
 	process.send?.(message);
 }
 
-/**
- * Ours as it ships: the build's JavaScript (`npm run bench` builds first), not the TypeScript
- * through tsx, whose transform adds a call per named closure created on the request path.
- */
+/** Our api service from the build's JavaScript (`npm run bench` builds first), as it ships. */
 function builtGateway(): { createApiService: typeof createApiService; parseAuthConfig: typeof parseAuthConfig } {
 	const dist = join(__dirname, "..", "dist");
 	if (!existsSync(join(dist, "services", "api.service.js"))) throw new Error("dist/ is missing: run `npm run build` first (npm run bench does)");
@@ -34,14 +34,21 @@ function builtGateway(): { createApiService: typeof createApiService; parseAuthC
 	return { createApiService: api.createApiService, parseAuthConfig: config.parseAuthConfig };
 }
 
-function schemaFor(kind: GatewayKind, issuer: string, jwksUri: string): ServiceSchema {
-	if (kind === "none") return plainGateway();
+function schemaFor(kind: ChildKind, issuer: string, jwksUri: string): ServiceSchema {
+	if (kind === "none" || kind === "none-metrics") return plainGateway();
 	if (kind === "recipe") return recipeGateway(issuer, jwksUri);
 	const built = builtGateway();
 	const schema = built.createApiService(built.parseAuthConfig({ PORT: "0", JWT_ISSUER: issuer, JWT_VERIFY_THREADS: process.env.JWT_VERIFY_THREADS }));
 	// Loopback only, like the others; nothing else of the real gateway changes.
 	const settings: ApiSettingsSchema = { ...(schema.settings as ApiSettingsSchema), ip: LOOPBACK };
 	return { ...schema, settings } as ServiceSchema;
+}
+
+/** Moleculer's defaults for the baselines (its console logger prints only start and stop here). */
+function brokerOptions(kind: ChildKind): BrokerOptions {
+	if (kind === "bare") return { logger: false, metrics: false, tracing: false };
+	if (kind === "none-metrics") return { metrics: { enabled: true, reporter: { type: "Prometheus", options: { port: 0 } } } };
+	return {};
 }
 
 async function waitReady(url: string): Promise<void> {
@@ -58,17 +65,17 @@ async function waitReady(url: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-	const kind = process.argv[2] as GatewayKind;
+	const kind = process.argv[2] as ChildKind;
 	const issuer = process.env.BENCH_ISSUER ?? "";
 	const jwksUri = process.env.BENCH_JWKS_URI ?? "";
-	if (!["none", "recipe", "ours"].includes(kind) || issuer === "") throw new Error("usage: gateway.ts none|recipe|ours, with BENCH_ISSUER set");
+	if (!["none", "none-metrics", "recipe", "bare"].includes(kind) || issuer === "") throw new Error("usage: gateway.ts none|none-metrics|recipe|bare, with BENCH_ISSUER set");
 
-	const broker = new ServiceBroker({ logger: false, metrics: false, tracing: false });
+	const broker = new ServiceBroker(brokerOptions(kind));
 	const api = broker.createService(schemaFor(kind, issuer, jwksUri)) as Service & { server: { address(): AddressInfo } };
 	broker.createService(ProtectedService);
 	await broker.start();
 	const port = api.server.address().port;
-	if (kind === "ours") await waitReady(`http://${LOOPBACK}:${port}`);
+	if (kind === "bare") await waitReady(`http://${LOOPBACK}:${port}`);
 
 	process.on("message", (message: { type?: string; settle?: boolean }) => {
 		if (message.type !== "usage") return;

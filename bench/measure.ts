@@ -3,8 +3,8 @@
  * it, measured again when other processes kept the machine busy, in interleaved rounds.
  */
 import type { BenchArgs } from "./args";
-import type { GatewayProcess, JobSpec, LoadGenerator } from "./children";
-import type { GatewayKind, LoadResult, TokenSource } from "./protocol";
+import type { Gateway, JobSpec, LoadGenerator } from "./children";
+import type { LoadResult, TokenSource } from "./protocol";
 import { coresBusy, cpuTimes, median, type FixedRate, type Round, type Row } from "./report";
 
 /** Other processes may use this much of a core during a measurement before it is taken again. */
@@ -14,14 +14,15 @@ export const ATTEMPTS = 3;
 export interface Scenario {
 	readonly id: string;
 	readonly title: string;
-	readonly gateways: readonly GatewayKind[];
-	readonly tokens: (kind: GatewayKind) => TokenSource;
+	/** Gateway ids, measured in this order in every round. */
+	readonly gateways: readonly string[];
+	readonly tokens: (id: string) => TokenSource;
 }
 
 export interface Measurer {
 	readonly args: BenchArgs;
 	readonly loadgen: LoadGenerator;
-	readonly gateways: ReadonlyMap<GatewayKind, GatewayProcess>;
+	readonly gateways: ReadonlyMap<string, Gateway>;
 }
 
 export function progress(line: string): void {
@@ -35,7 +36,7 @@ export function describe(round: Round): string {
 	return `${rate}  p50 ${load.p50.toFixed(2)} ms  p99 ${load.p99.toFixed(2)} ms  other CPU ${Math.round(round.otherCpu * 100)} %${bad}`;
 }
 
-async function measureOnce(m: Measurer, gateway: GatewayProcess, spec: JobSpec): Promise<Round> {
+async function measureOnce(m: Measurer, gateway: Gateway, spec: JobSpec): Promise<Round> {
 	const before = await gateway.usage();
 	const machineBefore = cpuTimes();
 	const load = await m.loadgen.run(spec, spec.duration * 1000 + 30_000);
@@ -46,8 +47,9 @@ async function measureOnce(m: Measurer, gateway: GatewayProcess, spec: JobSpec):
 }
 
 /** Taken again (at most ATTEMPTS times in all) while other processes load the machine; the quietest attempt counts. */
-async function measure(m: Measurer, kind: GatewayKind, job: (url: string) => JobSpec, label: string, retry = true): Promise<Round> {
-	const gateway = m.gateways.get(kind) as GatewayProcess;
+async function measure(m: Measurer, id: string, job: (url: string) => JobSpec, label: string, retry = true): Promise<Round> {
+	const gateway = m.gateways.get(id);
+	if (gateway === undefined) throw new Error(`no gateway ${id} in this run`);
 	const spec = job(`${gateway.url}/api/protected`);
 	let best: Round | null = null;
 	// A smoke run only checks that everything runs: no second attempts.
@@ -65,9 +67,9 @@ async function measure(m: Measurer, kind: GatewayKind, job: (url: string) => Job
 /** Warm-up for each gateway, then rounds that alternate between the gateways. */
 export async function runScenario(m: Measurer, scenario: Scenario): Promise<Row[]> {
 	const { rounds, warmup, duration, connections } = m.args;
-	const saturate = (kind: GatewayKind, seconds: number) => (url: string): JobSpec => ({ type: "saturate", url, connections, duration: seconds, tokens: scenario.tokens(kind) });
-	const sent = new Map<GatewayKind, number>();
-	const measured = new Map<GatewayKind, Round[]>(scenario.gateways.map(kind => [kind, []]));
+	const saturate = (kind: string, seconds: number) => (url: string): JobSpec => ({ type: "saturate", url, connections, duration: seconds, tokens: scenario.tokens(kind) });
+	const sent = new Map<string, number>();
+	const measured = new Map<string, Round[]>(scenario.gateways.map(kind => [kind, []]));
 	for (const kind of scenario.gateways) {
 		const warm = await measure(m, kind, saturate(kind, warmup), `${scenario.id} warm-up ${kind}`, false);
 		sent.set(kind, warm.load.requests);

@@ -3,13 +3,22 @@
  * over the Node IPC channel. Shared so both ends agree on every field.
  */
 
-export type GatewayKind = "none" | "recipe" | "ours";
+/**
+ * Gateways that bench/gateway.ts builds in a child process with a bare broker: the plain
+ * moleculer-web baselines, the recipe, and our api service in a bare broker (the flood's
+ * gateway, which it asks for memory after a full GC). "ours" as it ships is not one of them:
+ * it is the built project started like `npm run serve` (bench/shipped.ts).
+ */
+export type ChildKind = "none" | "none-metrics" | "recipe" | "bare";
 
-export const GATEWAY_LABELS: Record<GatewayKind, string> = {
-	none: "no auth",
-	recipe: "jwks-rsa + jsonwebtoken",
-	ours: "ours"
-};
+/** A gateway of a run: its id names its rows, its label is what the report prints. */
+export interface GatewaySpec {
+	readonly id: string;
+	readonly label: string;
+	/** Built in bench/gateway.ts; absent: the shipped process, with `env` added. */
+	readonly child?: ChildKind;
+	readonly env?: Readonly<Record<string, string>>;
+}
 
 /** Parent -> gateway. */
 export interface UsageRequest {

@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem, type as osType, release } from "node:os";
 import { join } from "node:path";
-import { GATEWAY_LABELS, type GatewayKind, type LoadResult } from "./protocol";
+import type { LoadResult } from "./protocol";
 
 export const MiB = 1024 * 1024;
 
@@ -20,7 +20,7 @@ export interface Round {
 
 export interface Row {
 	readonly scenario: string;
-	readonly gateway: GatewayKind;
+	readonly gateway: string;
 	readonly rounds: readonly Round[];
 	/** Tokens sent to this gateway in this scenario, warm-up included. */
 	readonly tokensSent: number;
@@ -28,7 +28,7 @@ export interface Row {
 
 export interface Summary {
 	readonly scenario: string;
-	readonly gateway: GatewayKind;
+	readonly gateway: string;
 	readonly rps: number;
 	readonly p50: number;
 	readonly p99: number;
@@ -36,6 +36,8 @@ export interface Summary {
 	readonly gatewayCpu: number;
 	readonly loadgenCpu: number;
 	readonly otherCpu: number;
+	/** Microseconds of the gateway's CPU time per answered request. */
+	readonly cpuMicrosPerRequest: number;
 	readonly non2xx: number;
 	readonly errors: number;
 	/** rps / rps of the gateway without authentication in the same scenario; null for that gateway. */
@@ -72,6 +74,7 @@ export function summarise(rows: readonly Row[]): Summary[] {
 			gatewayCpu: median(row.rounds.map(round => round.gatewayCpu)),
 			loadgenCpu: Math.max(...row.rounds.map(round => round.load.cpu)),
 			otherCpu: Math.max(...row.rounds.map(round => round.otherCpu)),
+			cpuMicrosPerRequest: median(row.rounds.map(round => (round.load.rps > 0 ? (round.gatewayCpu * 1e6) / round.load.rps : Number.NaN))),
 			non2xx: row.rounds.reduce((sum, round) => sum + round.load.non2xx, 0),
 			errors: row.rounds.reduce((sum, round) => sum + round.load.errors, 0),
 			ratio: row.gateway === "none" ? null : rps / baseRps
@@ -111,30 +114,42 @@ const int = (value: number): string => (Number.isFinite(value) ? Math.round(valu
 const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
 const percent = (value: number): string => `${Math.round(value * 100)} %`;
 
-export function markdown(summaries: readonly Summary[], scenarios: readonly { id: string; title: string }[]): string {
+export interface ReportScenario {
+	readonly id: string;
+	readonly title: string;
+	readonly gateways: readonly string[];
+}
+
+/** One table of every scenario and gateway, then how ours compares with each baseline. */
+export function markdown(summaries: readonly Summary[], scenarios: readonly ReportScenario[], labels: ReadonlyMap<string, string>): string {
 	const lines = [
-		"| scenario | gateway | req/s (median) | p50 ms | p99 ms | RSS MiB | ratio to no-auth | gateway CPU | loadgen CPU | other CPU |",
-		"|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+		"| scenario | gateway | req/s (median) | ratio to plain | CPU µs/req | p50 ms | p99 ms | RSS MiB | gateway CPU | loadgen CPU | other CPU |",
+		"|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	];
+	const find = (scenario: string, id: string): Summary | undefined => summaries.find(row => row.scenario === scenario && row.gateway === id);
 	for (const scenario of scenarios) {
-		for (const kind of ["none", "recipe", "ours"] as const) {
-			const s = summaries.find(row => row.scenario === scenario.id && row.gateway === kind);
+		for (const id of scenario.gateways) {
+			const s = find(scenario.id, id);
 			const label = `${scenario.id}: ${scenario.title}`;
+			const name = labels.get(id) ?? id;
 			if (s === undefined) {
-				lines.push(`| ${label} | ${GATEWAY_LABELS[kind]} | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a |`);
+				lines.push(`| ${label} | ${name} | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a |`);
 				continue;
 			}
 			const ratio = s.ratio === null ? "1.00" : fixed(s.ratio);
 			lines.push(
-				`| ${label} | ${GATEWAY_LABELS[kind]} | ${int(s.rps)} | ${fixed(s.p50)} | ${fixed(s.p99)} | ${fixed(s.rssMiB, 1)} | ${ratio} | ${percent(s.gatewayCpu)} | ${percent(s.loadgenCpu)} | ${percent(s.otherCpu)} |`
+				`| ${label} | ${name} | ${int(s.rps)} | ${ratio} | ${fixed(s.cpuMicrosPerRequest, 1)} | ${fixed(s.p50)} | ${fixed(s.p99)} | ${fixed(s.rssMiB, 1)} | ${percent(s.gatewayCpu)} | ${percent(s.loadgenCpu)} | ${percent(s.otherCpu)} |`
 			);
 		}
 	}
-	lines.push("", "| scenario | ours / recipe (req/s) |", "|---|---:|");
+	lines.push("", "| scenario | ours / plain with metrics (req/s) | ours / recipe (req/s) |", "|---|---:|---:|");
 	for (const scenario of scenarios) {
-		const ours = summaries.find(row => row.scenario === scenario.id && row.gateway === "ours");
-		const recipe = summaries.find(row => row.scenario === scenario.id && row.gateway === "recipe");
-		lines.push(`| ${scenario.id} | ${ours && recipe ? fixed(ours.rps / recipe.rps) : "n/a (the recipe cannot verify EdDSA)"} |`);
+		const ours = find(scenario.id, "ours");
+		const against = (id: string, missing: string): string => {
+			const other = find(scenario.id, id);
+			return ours && other ? fixed(ours.rps / other.rps) : missing;
+		};
+		lines.push(`| ${scenario.id} | ${against("none-metrics", "n/a")} | ${against("recipe", "n/a (the recipe cannot verify EdDSA)")} |`);
 	}
 	return lines.join("\n");
 }

@@ -1,17 +1,20 @@
 /**
- * `npm run bench`: the same moleculer-web gateway without authentication, with the common
- * jwks-rsa + jsonwebtoken recipe, and with our verifier, each in its own process, measured in
- * interleaved rounds by a load generator in another process, against a key server in this one.
+ * `npm run bench`: ours as it ships (the built project started like `npm run serve`) against a
+ * plain moleculer-web gateway without authentication, the same with Moleculer's Prometheus
+ * metrics, and the common jwks-rsa + jsonwebtoken recipe, each in its own process, measured
+ * in interleaved rounds by a load generator in another process, against a key server in this
+ * one. `--costs` measures what each default of ours costs instead (bench/gateways.ts).
  * Loopback only; a watchdog ends the run if anything hangs. Options: bench/args.ts.
  */
-import { defaultThreadCount } from "../lib/auth/signature-threads";
 import { KeyServer } from "../test/support/key-server";
 import { parseArgs, type BenchArgs } from "./args";
-import { GatewayProcess, killChildren, LoadGenerator, stopChildren } from "./children";
+import { ChildGateway, killChildren, LoadGenerator, spawnTs, stopChildren, withTimeout, type Gateway, type IssuerEnv } from "./children";
+import { capacityLine, costTable, COST_GATEWAYS, MAIN_GATEWAYS, scenariosOf, SHIPPED_COMMAND } from "./gateways";
 import { runFlood } from "./flood";
 import { ATTEMPTS, failures, fixedRate, progress, runScenario, type Measurer, type Scenario } from "./measure";
-import type { GatewayKind } from "./protocol";
+import type { GatewaySpec } from "./protocol";
 import { fixedRateLine, machine, markdown, summarise, writeResult, type Row } from "./report";
+import { ShippedGateway } from "./shipped";
 import { mintFile, oneToken, TokenDir } from "./tokens";
 import { saturatingGenerator } from "./wrk";
 
@@ -22,66 +25,78 @@ export interface Bench {
 	readonly loadgen: LoadGenerator;
 }
 
-const ALL: readonly GatewayKind[] = ["none", "recipe", "ours"];
 const MAX_FIXED_RATE = 5000;
+
+function startGateway(spec: GatewaySpec, env: IssuerEnv): Gateway {
+	return spec.child === undefined ? new ShippedGateway(spec, env) : new ChildGateway({ ...spec, child: spec.child }, env);
+}
+
+/** Ed25519 checks per second of the signature threads alone, in a child process of its own. */
+function threadCapacity(tokenFile: string, jwk: object, seconds: number): Promise<{ perSecond: number; threads: number }> {
+	const child = spawnTs("thread-capacity.ts", [tokenFile, JSON.stringify(jwk), String(seconds)], {}, "thread capacity");
+	return withTimeout(
+		new Promise((resolve, reject) => {
+			child.once("message", resolve);
+			child.once("exit", code => reject(new Error(`thread capacity exited (${code}) without an answer`)));
+		}),
+		(seconds + 30) * 1000,
+		"measuring the signature threads"
+	);
+}
 
 async function runBench(bench: Bench): Promise<number> {
 	const { keys, args, tokenDir, loadgen } = bench;
 	const [rsa, ed] = keys.keys as [(typeof keys.keys)[number], (typeof keys.keys)[number]];
-	const env = { BENCH_ISSUER: keys.issuer, BENCH_JWKS_URI: keys.jwksUri };
-	const started = ALL.map(kind => new GatewayProcess(kind, env));
+	const env: IssuerEnv = { BENCH_ISSUER: keys.issuer, BENCH_JWKS_URI: keys.jwksUri };
+	const specs = args.costs ? COST_GATEWAYS : MAIN_GATEWAYS;
+	const started = specs.map(spec => startGateway(spec, env));
 	const [rsaFile, edFile] = await Promise.all([
 		mintFile(rsa, keys.issuer, args.tokens, tokenDir.file("rs256.txt")),
 		mintFile(ed, keys.issuer, args.tokens, tokenDir.file("eddsa.txt")),
 		...started.map(gateway => gateway.ready())
 	]);
-	const m: Measurer = { args, loadgen, gateways: new Map(started.map(gateway => [gateway.kind, gateway])) };
+	const m: Measurer = { args, loadgen, gateways: new Map(started.map(gateway => [gateway.spec.id, gateway])) };
 	const fixedToken = oneToken(rsa, keys.issuer);
-	const count = args.tokens.toLocaleString("en-US");
-	const scenarios: Scenario[] = [
-		{ id: "A", title: "one RS256 token", gateways: ALL, tokens: () => ({ kind: "fixed", token: fixedToken }) },
-		{ id: "B", title: `${count} RS256 tokens`, gateways: ALL, tokens: kind => ({ kind: "file", file: rsaFile as string, cursor: `B:${kind}` }) },
-		{ id: "B-EdDSA", title: `${count} Ed25519 tokens`, gateways: ["none", "ours"], tokens: kind => ({ kind: "file", file: edFile as string, cursor: `E:${kind}` }) }
-	];
-	progress(`gateways ready: ${started.map(g => `${g.kind} ${g.url}`).join(", ")}; ${count} tokens per algorithm minted`);
+	const scenarios = scenariosOf(args, specs, fixedToken, rsaFile as string, edFile as string);
+	progress(`gateways ready: ${started.map(g => `${g.spec.id} ${g.url}`).join(", ")}; ${args.tokens.toLocaleString("en-US")} tokens per algorithm minted`);
 
 	const rows: Row[] = [];
 	const [scenarioA, ...others] = scenarios as [Scenario, ...Scenario[]];
 	rows.push(...(await runScenario(m, scenarioA)));
-	const saturated = (kind: GatewayKind): number => summarise(rows).find(s => s.scenario === "A" && s.gateway === kind)?.rps ?? 0;
+	const saturated = (id: string): number => summarise(rows).find(s => s.scenario === "A" && s.gateway === id)?.rps ?? 0;
 	// Half of saturation, and low enough that the generator, sharing the machine, never queues.
 	const rate = args.rate ?? Math.max(10, Math.round(Math.min(saturated("none") * 0.5, saturated("ours") * 0.5, MAX_FIXED_RATE)));
-	// Right after A, in A's state: the gateways have not yet churned through B's 50,000 tokens.
-	const latency = await fixedRate(m, fixedToken, rate);
+	// Right after A, in A's state: the gateways have not yet churned through B's tokens.
+	const latency = args.costs ? null : await fixedRate(m, fixedToken, rate);
 	for (const scenario of others) rows.push(...(await runScenario(m, scenario)));
+	// The gateways are idle now: the signature threads get the machine, as they would in the gateway.
+	const capacity = args.costs ? null : await threadCapacity(edFile as string, ed.jwk, args.duration);
 	const summaries = summarise(rows);
 	for (const gateway of started) gateway.stop();
 
 	const info = machine();
-	const reuse = rows
-		.filter(row => row.scenario !== "A")
-		.map(row => `${row.scenario}/${row.gateway} ${(row.tokensSent / args.tokens).toFixed(1)}`)
-		.join(", ");
+	const labels = new Map(specs.map(spec => [spec.id, spec.label]));
 	const report = [
 		"",
 		`Machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, ${info.os}`,
 		`Node ${info.node}; ${args.rounds} round(s) x ${args.duration} s per measurement, ${args.warmup} s warm-up, ${args.connections} connections, pipelining 1${args.smoke ? " (smoke)" : ""}`,
-		`Load generator: ${saturatingGenerator() === "wrk" ? "wrk, 1 thread" : "autocannon"} (fixed rate: our open-loop client); ours checks signatures on JWT_VERIFY_THREADS=${process.env.JWT_VERIFY_THREADS ?? defaultThreadCount()} worker thread(s)`,
+		`Load generator: ${saturatingGenerator() === "wrk" ? "wrk, 1 thread" : "autocannon"} (fixed rate: our open-loop client); ours: ${SHIPPED_COMMAND}`,
 		"",
-		markdown(summaries, scenarios),
+		markdown(summaries, scenarios, labels),
 		"",
-		fixedRateLine(latency),
-		"req/s, p50 and p99: medians of the rounds; RSS: largest after a round. CPU: share of one core used during the rounds by the gateway,",
+		...(latency === null ? [] : [fixedRateLine(latency)]),
+		...(capacity === null ? [] : [capacityLine(capacity, summaries)]),
+		...(args.costs ? ["", costTable(summaries)] : []),
+		"req/s, p50, p99 and CPU µs/req: medians of the rounds; RSS: largest after a round. CPU: share of one core used during the rounds by the gateway,",
 		`the load generator, and all other processes (a round is taken again, up to ${ATTEMPTS} times, when others use more than a quarter of a core).`,
-		`Passes over the token set (warm-up included; above 1, tokens repeated): ${reuse}`,
 		""
 	].join("\n");
 	process.stdout.write(report);
-	const file = writeResult("latest.json", { date: new Date().toISOString(), machine: info, args, summaries, fixedRate: latency, rows });
+	const file = writeResult(args.costs ? "costs.json" : "latest.json", { date: new Date().toISOString(), machine: info, args, gateways: specs, summaries, fixedRate: latency, threadCapacity: capacity, rows });
 	process.stdout.write(`Written to ${file}\n`);
 
 	// Every request carried a valid token: anything but 2xx means the numbers measure something else.
-	const broken = [...rows.flatMap(row => failures(row.rounds)), ...failures([...latency.none.rounds, ...latency.ours.rounds])];
+	const broken = [...rows.flatMap(row => failures(row.rounds)), ...(latency === null ? [] : failures([...latency.none.rounds, ...latency.ours.rounds]))];
 	for (const load of broken) process.stderr.write(`FAILED: a measurement got ${load.non2xx} non-2xx answers and ${load.errors} errors (${load.requests} answers)\n`);
 	return broken.length === 0 ? 0 : 1;
 }
@@ -89,8 +104,8 @@ async function runBench(bench: Bench): Promise<number> {
 /** Seconds the run may take before the watchdog ends it. */
 function budget(args: BenchArgs): number {
 	if (args.flood) return 180 + (args.floodCount * 2 * 2) / 1000;
-	const measurements = (8 + 2) * args.rounds * (args.duration + 2) * ATTEMPTS;
-	return 120 + (args.tokens / 1000) * 2 + 8 * (args.warmup + 2) + measurements;
+	const measurements = (16 + 2) * args.rounds * (args.duration + 2) * ATTEMPTS;
+	return 180 + (args.tokens / 1000) * 2 + 16 * (args.warmup + 2) + measurements;
 }
 
 async function main(): Promise<number> {

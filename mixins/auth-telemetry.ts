@@ -5,6 +5,7 @@
  */
 import { Errors, type Logger, type ServiceBroker, type Span } from "moleculer";
 import type { KeyStoreEvents } from "../lib/auth/key-store";
+import { boundCounter, boundHistogram, type BoundCounter, type BoundHistogram } from "../lib/gateway/bound-metrics";
 import { LogLimiter } from "../lib/auth/log-limiter";
 import type { Rejection } from "../lib/auth/reasons";
 import type { SignatureThreadEvents } from "../lib/auth/signature-threads";
@@ -40,6 +41,14 @@ export class AuthTelemetry {
 	/** Whether verifications are timed: only when a metrics registry records it. */
 	readonly timed: boolean;
 	private readonly fetchSpans = new Map<string, Span>();
+	/** The series a request can touch, bound once: the registry's own calls cost more than a cache hit. */
+	private readonly accepted: BoundCounter;
+	private readonly acceptedSeconds: BoundHistogram;
+	private readonly rejectedSeconds: BoundHistogram;
+	private readonly rejectedBy = new Map<string, BoundCounter>();
+	private readonly cacheHit: BoundCounter;
+	private readonly cacheMiss: BoundCounter;
+	private readonly suppressed: Record<RequestLogLevel, BoundCounter>;
 
 	constructor(
 		private readonly broker: ServiceBroker,
@@ -63,6 +72,16 @@ export class AuthTelemetry {
 		counter(METRIC_NAMES.staleKeyUses, "Verifications with a key past JWKS_CACHE_MAX_AGE (issuer unreachable)", ["issuer"]);
 		counter(METRIC_NAMES.unknownKidRefetches, "Key set fetches caused by an unknown kid", ["issuer"]);
 		counter(METRIC_NAMES.suppressedLogLines, "Request-caused log lines not written (rate limit, per level); the requests are still counted", ["level"]);
+		this.accepted = boundCounter(metrics, METRIC_NAMES.verifications, { result: "accepted", reason: "none" });
+		this.acceptedSeconds = boundHistogram(metrics, METRIC_NAMES.verificationSeconds, { result: "accepted" });
+		this.rejectedSeconds = boundHistogram(metrics, METRIC_NAMES.verificationSeconds, { result: "rejected" });
+		this.cacheHit = boundCounter(metrics, METRIC_NAMES.cacheLookups, { result: "hit" });
+		this.cacheMiss = boundCounter(metrics, METRIC_NAMES.cacheLookups, { result: "miss" });
+		this.suppressed = {
+			error: boundCounter(metrics, METRIC_NAMES.suppressedLogLines, { level: "error" }),
+			warn: boundCounter(metrics, METRIC_NAMES.suppressedLogLines, { level: "warn" }),
+			info: boundCounter(metrics, METRIC_NAMES.suppressedLogLines, { level: "info" })
+		};
 	}
 
 	/** Events of the key stores and the token cache, wired to metrics, logs and spans. */
@@ -88,15 +107,15 @@ export class AuthTelemetry {
 			staleKeyUsed: issuer => metrics.increment(METRIC_NAMES.staleKeyUses, { issuer }),
 			warning: (issuer, message) => this.logger.warn(`Key set of ${issuer}: ${message}`),
 			threadFailed: detail => this.logger.warn(`A signature thread stopped (${detail}); checks run on node:crypto's thread pool until it is replaced`),
-			hit: () => metrics.increment(METRIC_NAMES.cacheLookups, { result: "hit" }),
-			miss: () => metrics.increment(METRIC_NAMES.cacheLookups, { result: "miss" })
+			hit: () => this.cacheHit(),
+			miss: () => this.cacheMiss()
 		};
 	}
 
 	verified(seconds: number): void {
 		if (!this.timed) return;
-		this.broker.metrics.increment(METRIC_NAMES.verifications, { result: "accepted", reason: "none" });
-		this.broker.metrics.observe(METRIC_NAMES.verificationSeconds, seconds, { result: "accepted" });
+		this.accepted();
+		this.acceptedSeconds(seconds);
 	}
 
 	/**
@@ -106,7 +125,7 @@ export class AuthTelemetry {
 	requestLine(level: RequestLogLevel, fields: Record<string, unknown>, message: string): void {
 		const { log, suppressedSinceLast } = this.limiters[level].allow();
 		if (!log) {
-			this.broker.metrics.increment(METRIC_NAMES.suppressedLogLines, { level });
+			this.suppressed[level]();
 			return;
 		}
 		this.logger[level](suppressedSinceLast > 0 ? { ...fields, suppressedBefore: suppressedSinceLast } : fields, message);
@@ -114,8 +133,8 @@ export class AuthTelemetry {
 
 	/** One info line per rejected request (rate-limited), never the token. */
 	rejected(rejection: Rejection, requestID: string | null | undefined, seconds?: number): void {
-		this.broker.metrics.increment(METRIC_NAMES.verifications, { result: "rejected", reason: rejection.reason });
-		if (seconds !== undefined) this.broker.metrics.observe(METRIC_NAMES.verificationSeconds, seconds, { result: "rejected" });
+		this.rejectedCounter(rejection.reason)();
+		if (seconds !== undefined) this.rejectedSeconds(seconds);
 		const fields = {
 			event: "request_rejected",
 			reason: rejection.reason,
@@ -142,6 +161,15 @@ export class AuthTelemetry {
 			requestID: requestID ?? undefined
 		};
 		this.requestLine("error", fields, "Request failed");
+	}
+
+	private rejectedCounter(reason: string): BoundCounter {
+		let counter = this.rejectedBy.get(reason);
+		if (counter === undefined) {
+			counter = boundCounter(this.broker.metrics, METRIC_NAMES.verifications, { result: "rejected", reason });
+			this.rejectedBy.set(reason, counter);
+		}
+		return counter;
 	}
 
 	/** Key set ages, refreshed before each scrape would be ideal; every few seconds is enough. */

@@ -72,6 +72,8 @@ export const DEFAULTS = {
 	JWKS_TIMEOUT: 5_000,
 	JWKS_STALE_MAX_AGE: 86_400_000,
 	METRICS_PORT: 3030,
+	METRICS_HOST: "0.0.0.0",
+	WEB_CONCURRENCY: 1,
 	DEV_ISSUER_PATH: "/__dev/issuer"
 } as const;
 
@@ -151,7 +153,22 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
 	{
 		name: "METRICS_PORT",
 		default: String(DEFAULTS.METRICS_PORT),
-		meaning: "Prometheus `/metrics` port; `METRICS=false` turns metrics off"
+		meaning: "Prometheus `/metrics` port; `METRICS=false` turns metrics off. With `WEB_CONCURRENCY`=N, worker i serves its own on `METRICS_PORT`+i"
+	},
+	{
+		name: "METRICS_HOST",
+		default: DEFAULTS.METRICS_HOST,
+		meaning: "interface the metrics endpoint listens on (`127.0.0.1` keeps it on the host)"
+	},
+	{
+		name: "METRICS_ACTIONS",
+		default: "false",
+		meaning: "`true` adds Moleculer's own per-action series (`moleculer_request_*`, `moleculer_event_*`), at a CPU cost per call"
+	},
+	{
+		name: "WEB_CONCURRENCY",
+		default: String(DEFAULTS.WEB_CONCURRENCY),
+		meaning: "gateway processes sharing `PORT` (`bin/serve.js`, Node's cluster); each has its own key store, token cache and signature threads"
 	},
 	{
 		name: "DEV_ISSUER_URL",
