@@ -28,6 +28,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY docker/healthcheck.js ./docker/healthcheck.js
+COPY bin/serve.js ./bin/serve.js
 ENV SERVICEDIR=dist/services PORT=3000
 # The official image's unprivileged user; the app only reads /app.
 USER node
@@ -37,5 +38,7 @@ EXPOSE 3000 3030
 # PID 1 alive when metrics are off (see docker/healthcheck.js).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
 	CMD ["node", "docker/healthcheck.js"]
-# moleculer-runner as PID 1 (exec form): SIGTERM reaches the broker, which drains in-flight requests.
-CMD ["node", "node_modules/moleculer/bin/moleculer-runner.js", "--config", "dist/moleculer.config.js"]
+# bin/serve.js as PID 1 (exec form), as `npm run serve`: moleculer-runner with
+# dist/moleculer.config.js in this process (WEB_CONCURRENCY=N: N workers on one port). SIGTERM
+# reaches the broker, which drains in-flight requests.
+CMD ["node", "bin/serve.js"]

@@ -24,7 +24,7 @@ function workerCount() {
 	if (raw === undefined || raw.trim() === "") return 1;
 	const count = Number(raw);
 	if (!Number.isInteger(count) || count < 1 || count > MAX_WORKERS) {
-		process.stderr.write(`Invalid WEB_CONCURRENCY=${JSON.stringify(raw)}: expected a whole number of gateway processes from 1 to ${MAX_WORKERS} (default 1).\n`);
+		process.stderr.write(`Configuration error: WEB_CONCURRENCY: must be a whole number of gateway processes from 1 to ${MAX_WORKERS} (default 1), got ${JSON.stringify(raw)}\n`);
 		process.exit(1);
 	}
 	return count;

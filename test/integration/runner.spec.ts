@@ -11,7 +11,8 @@ import { run, type Running } from "../support/process";
 import { defaultThreadCount, THREAD_NAME } from "../../lib/auth/signature-threads";
 
 const sh = promisify(execFile);
-const RUNNER = ["node_modules/moleculer/bin/moleculer-runner.js", "--config", "dist/moleculer.config.js"];
+/** What `npm run serve` and the Docker image run: moleculer-runner with dist/moleculer.config.js. */
+const RUNNER = ["bin/serve.js"];
 
 /** Threads of process `pid` with this name (a worker's `name` becomes its thread's). */
 function threadsNamed(pid: number, name: string): number {
@@ -96,7 +97,10 @@ describe("configuration errors", () => {
 		[{ NODE_ENV: "production" }, "JWT_ISSUER"],
 		[{ JWT_ISSUER: "https://auth.example.com/", JWT_ALGORITHMS: "RS256,none" }, "JWT_ALGORITHMS"],
 		[{ JWT_ISSUER: "https://auth.example.com/", JWKS_TIMEOUT: "5s" }, "JWKS_TIMEOUT"],
-		[{ JWT_ISSUER: "https://auth.example.com/", METRICS_PORT: "port" }, "METRICS_PORT"]
+		[{ JWT_ISSUER: "https://auth.example.com/", METRICS_PORT: "port" }, "METRICS_PORT"],
+		[{ JWT_ISSUER: "https://auth.example.com/", METRICS_HOST: "every-interface" }, "METRICS_HOST"],
+		[{ JWT_ISSUER: "https://auth.example.com/", METRICS_ACTIONS: "yes" }, "METRICS_ACTIONS"],
+		[{ JWT_ISSUER: "https://auth.example.com/", WEB_CONCURRENCY: "two" }, "WEB_CONCURRENCY"]
 	])("%j stops the process non-zero with one line naming %s", async (env, variable) => {
 		const app = run("node", RUNNER, { SERVICEDIR: "dist/services", PORT: "0", ...env });
 		const code = await app.wait();

@@ -168,16 +168,19 @@ describe("Dockerfile", () => {
 		expect(buildOutputOf("services/protected.service.ts")).toContain(`${imageEnv.SERVICEDIR}/protected.service.js`);
 	});
 
-	it("starts moleculer-runner (a production dependency) with dist/moleculer.config.js", () => {
+	it("starts bin/serve.js, the launcher npm run serve runs: moleculer-runner (a production dependency) with dist/moleculer.config.js", () => {
 		const cmd = last(finalStage, "CMD");
 		expect(cmd).toBeDefined();
 		const argv = words((cmd as Instruction).args);
 		expect((cmd as Instruction).args.trim().startsWith("[")).toBe(true);
-		expect(argv[0]).toBe("node");
-		expect(argv[1]).toMatch(/^node_modules\/moleculer\/bin\/moleculer-runner\.js$/);
-		expect(existsSync(join(root, argv[1]))).toBe(true);
-		expect(argv[argv.indexOf("--config") + 1]).toBe("dist/moleculer.config.js");
-		expect(argv.indexOf("--config")).toBeGreaterThan(1);
+		expect(argv).toEqual(["node", "bin/serve.js"]);
+		expect(record(packageJson.scripts, "scripts").serve).toBe("node bin/serve.js");
+		const launcher = read("bin/serve.js");
+		expect(launcher).toContain('require("moleculer")');
+		expect(launcher).toContain('join(root, "dist", "moleculer.config.js")');
+		const workdir = withWorkdir(finalStage).pop()?.workdir ?? "/";
+		const copied = copies(finalStage).filter(copy => copy.from === null && copy.sources.includes("bin/serve.js"));
+		expect(copied.map(copy => posix.resolve(workdir, copy.destination))).toEqual([posix.join(workdir, "bin/serve.js")]);
 		expect(last(finalStage, "ENTRYPOINT")).toBeUndefined();
 		expect(imageEnv.SERVICEDIR).toBe("dist/services");
 		expect(imageEnv.PORT).toBe(String(DEFAULTS.PORT));
