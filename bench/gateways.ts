@@ -5,12 +5,14 @@
  * of ours says in its label what differs, and only `--costs` runs them: each turns one default
  * off, so its CPU time per request against ours is what that default costs.
  */
+import { serveCommand } from "../test/support/serve-command";
 import type { BenchArgs } from "./args";
 import type { Scenario } from "./measure";
 import type { GatewaySpec } from "./protocol";
 import { fixed, int, type Summary } from "./report";
 
-export const SHIPPED_COMMAND = "node bin/serve.js (npm run serve: moleculer-runner, dist/moleculer.config.js), NODE_ENV=production, JWT_ISSUER set, other variables at their defaults";
+const serve = serveCommand();
+export const SHIPPED_COMMAND = `npm run serve's command (${["node", ...serve.nodeFlags, serve.script].join(" ")}: moleculer-runner, dist/moleculer.config.js), NODE_ENV=production, JWT_ISSUER set, other variables at their defaults`;
 
 const PLAIN: GatewaySpec = { id: "none", label: "plain moleculer-web, no auth", child: "none" };
 const PLAIN_METRICS: GatewaySpec = { id: "none-metrics", label: "plain moleculer-web, no auth, Moleculer's Prometheus metrics", child: "none-metrics" };

@@ -1,6 +1,6 @@
 /**
- * Ours as a user runs it: the built project started the way `npm run serve` and the Docker
- * image start it (bin/serve.js: moleculer-runner with dist/moleculer.config.js), with the
+ * Ours as a user runs it: the built project started with the command of `npm run serve`, which
+ * the Docker image runs too (bin/serve.js: moleculer-runner with dist/moleculer.config.js), with the
  * environment a production user sets (NODE_ENV=production, JWT_ISSUER) and every other value
  * at its default. Only the ports are chosen here, so that runs never collide; a variant adds
  * its own variables (`METRICS=false`, ...), and its label says so.
@@ -11,11 +11,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../test/support/gateway";
+import { serveCommand } from "../test/support/serve-command";
 import { exitError, track, withTimeout, type Gateway, type IssuerEnv, type Usage } from "./children";
 import type { GatewaySpec } from "./protocol";
 
 const ROOT = join(__dirname, "..");
-export const LAUNCHER = join(ROOT, "bin", "serve.js");
 
 /**
  * BENCH_SHIPPED_ROOT=<checkout>: "ours" is another build of the project (say, an earlier commit
@@ -24,8 +24,14 @@ export const LAUNCHER = join(ROOT, "bin", "serve.js");
  */
 function command(): { cwd: string; args: string[]; env: Record<string, string> } {
 	const root = process.env.BENCH_SHIPPED_ROOT;
-	if (root === undefined || root === "") return { cwd: ROOT, args: [LAUNCHER], env: {} };
-	if (existsSync(join(root, "bin", "serve.js"))) return { cwd: root, args: [join(root, "bin", "serve.js")], env: {} };
+	if (root === undefined || root === "") {
+		const serve = serveCommand(ROOT);
+		return { cwd: ROOT, args: [...serve.nodeFlags, join(ROOT, serve.script)], env: {} };
+	}
+	if (existsSync(join(root, "bin", "serve.js"))) {
+		const serve = serveCommand(root);
+		return { cwd: root, args: [...serve.nodeFlags, join(root, serve.script)], env: {} };
+	}
 	const runner = join(root, "node_modules", "moleculer", "bin", "moleculer-runner.js");
 	return { cwd: root, args: [runner, "--config", join(root, "dist", "moleculer.config.js")], env: { SERVICEDIR: join(root, "dist", "services") } };
 }

@@ -7,6 +7,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { KeyServer } from "../support/key-server";
+import { serveCommand } from "../support/serve-command";
 import type { SigningKey } from "../../lib/dev-issuer/signer";
 import type { GatewayMessage } from "./gateway-child";
 import type { KeyMessage, LoadCommand, LoadReport } from "./load-child";
@@ -29,10 +30,10 @@ const MiB = 1024 * 1024;
  * heap after a full GC stays at about 24 MiB, while V8 doubles its semi-spaces once the traffic's
  * short-lived garbage survives a few scavenges, new_space going from 32 to 64 MiB (and 95 to
  * 162 MiB of reserved heap on the host of issue 16) in one step some time after the warm-up, which
- * is most of the RSS growth. Capping the semi-space keeps that step out. The same flag belongs in
- * the start command of a production gateway.
+ * is most of the RSS growth. Capping the semi-space keeps that step out: the flag is in the
+ * start command (`npm run serve`, the Docker image), and the soak's gateway gets the same.
  */
-export const GATEWAY_HEAP_FLAGS = ["--max-semi-space-size=16"];
+export const GATEWAY_HEAP_FLAGS = serveCommand().nodeFlags;
 const WARM_UP_MS = 20_000;
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
