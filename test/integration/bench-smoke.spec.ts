@@ -67,6 +67,8 @@ describe("npm run bench (smoke)", () => {
 			"auth, token cache hit",
 			"auth, full RS256 check (instead of a hit)",
 			"auth, full EdDSA check (instead of a hit)",
+			"a requirement of every kind on the action, A",
+			"a requirement of every kind on the action, B",
 			"ours as shipped, scenario A"
 		]);
 	});
