@@ -9,7 +9,7 @@ import { serveCommand } from "../test/support/serve-command";
 import type { BenchArgs } from "./args";
 import type { Scenario } from "./measure";
 import type { GatewaySpec } from "./protocol";
-import { fixed, int, type Summary } from "./report";
+import { fixed, int, median, type Row, type Summary } from "./report";
 
 const serve = serveCommand();
 export const SHIPPED_COMMAND = `npm run serve's command (${["node", ...serve.nodeFlags, serve.script].join(" ")}: moleculer-runner, dist/moleculer.config.js), NODE_ENV=production, JWT_ISSUER set, other variables at their defaults`;
@@ -73,21 +73,33 @@ export function capacityLine(capacity: { perSecond: number; threads: number }, s
 	return `Signature threads alone (${capacity.threads} thread(s), no HTTP): ${int(capacity.perSecond)} Ed25519 checks/s; ours in B-EdDSA reaches ${share} of it`;
 }
 
-/** CPU microseconds per request of the plain gateway, and what each default of ours adds to it. */
-export function costTable(summaries: readonly Summary[]): string {
-	const micros = (scenario: string, id: string): number => summaries.find(s => s.scenario === scenario && s.gateway === id)?.cpuMicrosPerRequest ?? Number.NaN;
+/** CPU microseconds per request of each round of one gateway in one scenario, in round order. */
+function perRound(rows: readonly Row[], scenario: string, id: string): number[] {
+	const row = rows.find(r => r.scenario === scenario && r.gateway === id);
+	return (row?.rounds ?? []).map(round => (round.load.rps > 0 ? (round.gatewayCpu * 1e6) / round.load.rps : Number.NaN));
+}
+
+/**
+ * CPU microseconds per request of the plain gateway, and what each default of ours adds to it:
+ * the difference of two gateways' µs per request in the same round (they ran back to back),
+ * as the median over the rounds and the range, which shows how far the noise of this machine
+ * reaches.
+ */
+export function costTable(rows: readonly Row[]): string {
 	const us = (value: number): string => (Number.isFinite(value) ? value.toFixed(1) : "n/a");
-	const ours = micros("A", OURS.id);
-	const authOnly = micros("A", AUTH_ONLY.id);
-	const rows: [string, number, string][] = [
-		["plain moleculer-web gateway, no auth", micros("A", PLAIN.id), "plain, scenario A"],
-		...TOGGLES.map((toggle): [string, number, string] => [toggle.cost, ours - micros("A", toggle.id), `ours - ${toggle.label}, A`]),
-		["auth, token cache hit", authOnly - micros("A", PLAIN.id), "every default off - plain, A"],
-		["auth, full RS256 check (instead of a hit)", micros("B", AUTH_ONLY.id) - authOnly, "every default off: B - A"],
-		["auth, full EdDSA check (instead of a hit)", micros("B-EdDSA", AUTH_ONLY.id) - authOnly, "every default off: B-EdDSA - A"],
-		["a requirement of every kind on the action, A", micros("A", BARE_DECLARED.id) - micros("A", BARE.id), "bare broker: declared - not, A"],
-		["a requirement of every kind on the action, B", micros("B", BARE_DECLARED.id) - micros("B", BARE.id), "bare broker: declared - not, B"],
-		["ours as shipped, scenario A", ours, "ours, A"]
+	const differences = (a: number[], b: number[]): number[] => a.map((value, i) => value - (b[i] ?? Number.NaN)).filter(Number.isFinite);
+	const cell = (values: number[]): string => (values.length === 0 ? "n/a" : values.length === 1 ? us(values[0] as number) : `${us(median(values))} (${us(Math.min(...values))} to ${us(Math.max(...values))})`);
+	const a = (id: string) => perRound(rows, "A", id);
+	const diff = (scenarioA: string, idA: string, scenarioB: string, idB: string) => cell(differences(perRound(rows, scenarioA, idA), perRound(rows, scenarioB, idB)));
+	const table: [string, string, string][] = [
+		["plain moleculer-web gateway, no auth", cell(a(PLAIN.id)), "plain, scenario A"],
+		...TOGGLES.map((toggle): [string, string, string] => [toggle.cost, diff("A", OURS.id, "A", toggle.id), `ours - ${toggle.label}, A`]),
+		["auth, token cache hit", diff("A", AUTH_ONLY.id, "A", PLAIN.id), "every default off - plain, A"],
+		["auth, full RS256 check (instead of a hit)", diff("B", AUTH_ONLY.id, "A", AUTH_ONLY.id), "every default off: B - A"],
+		["auth, full EdDSA check (instead of a hit)", diff("B-EdDSA", AUTH_ONLY.id, "A", AUTH_ONLY.id), "every default off: B-EdDSA - A"],
+		["a requirement of every kind on the action, A", diff("A", BARE_DECLARED.id, "A", BARE.id), "bare broker: declared - not, A"],
+		["a requirement of every kind on the action, B", diff("B", BARE_DECLARED.id, "B", BARE.id), "bare broker: declared - not, B"],
+		["ours as shipped, scenario A", cell(a(OURS.id)), "ours, A"]
 	];
-	return ["| what | CPU µs per request | measured as |", "|---|---:|---|", ...rows.map(([what, value, how]) => `| ${what} | ${us(value)} | ${how} |`)].join("\n");
+	return ["| what | CPU µs per request: median of the rounds (range) | measured as |", "|---|---:|---|", ...table.map(([what, value, how]) => `| ${what} | ${value} | ${how} |`)].join("\n");
 }

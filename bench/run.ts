@@ -88,7 +88,7 @@ async function runBench(bench: Bench): Promise<number> {
 		"",
 		...(latency === null ? [] : [fixedRateLine(latency)]),
 		...(capacity === null ? [] : [capacityLine(capacity, summaries)]),
-		...(args.costs ? ["", costTable(summaries)] : []),
+		...(args.costs ? ["", costTable(rows)] : []),
 		"req/s, p50, p99 and CPU µs/req: medians of the rounds; RSS: largest after a round. CPU: share of one core used during the rounds by the gateway,",
 		`the load generator, and all other processes (a round is taken again, up to ${ATTEMPTS} times, when others use more than a quarter of a core).`,
 		""
