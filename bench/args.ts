@@ -19,7 +19,7 @@ export interface BenchArgs {
 }
 
 export const USAGE = `npm run bench -- [options]
-  --rounds N          interleaved rounds per scenario (default 3; smoke 1)
+  --rounds N          interleaved rounds per scenario (default 5; smoke 1)
   --duration S        seconds per measurement (default 5; smoke 1)
   --warmup S          seconds of warm-up per gateway and scenario (default 2; smoke 1)
   --tokens N          distinct valid tokens per algorithm for scenario B (default 50000; smoke 2000)
@@ -62,7 +62,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
 	const option = (name: string, fallback: number, integer = true): number => (given.has(name) ? positive(name, given.get(name), integer) : fallback);
 	return {
 		smoke,
-		rounds: option("--rounds", smoke ? 1 : 3),
+		rounds: option("--rounds", smoke ? 1 : 5),
 		duration: option("--duration", smoke ? 1 : 5, false),
 		warmup: option("--warmup", smoke ? 1 : 2, false),
 		tokens: option("--tokens", smoke ? 2000 : 50_000),
