@@ -1,7 +1,8 @@
 /**
  * Gives a moleculer-web gateway its `authorize` hook, and the broker-only `verify` and
- * `refreshKeys` actions. A thin adapter: policy lives in lib/auth, and every status, header
- * and body comes from the reason table.
+ * `refreshKeys` actions (the latter on every gateway node: cluster-keys.mixin.ts). A thin
+ * adapter: policy lives in lib/auth, and every status, header and body comes from the reason
+ * table.
  */
 import type { Context, Service, ServiceSchema, Span } from "moleculer";
 import ApiGateway from "moleculer-web";
@@ -15,6 +16,7 @@ import { requirementOf, type Requirement } from "../lib/auth/requirement";
 import { resourceMetadataUrl } from "../lib/auth/resource-metadata";
 import { isPending, type Verdict } from "../lib/auth/verifier";
 import { AuthTelemetry } from "./auth-telemetry";
+import { clusterKeysMixin } from "./cluster-keys.mixin";
 
 const { UnAuthorizedError, ForbiddenError, ServiceUnavailableError } = ApiGateway.Errors;
 
@@ -60,6 +62,7 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 	const rolesClaim = parseClaimPath(config.rolesClaim) as ClaimPath;
 	const metadataUrl = resourceMetadataUrl(config);
 	const mixin: Partial<ServiceSchema<object, JwtAuthMethods, JwtAuthVars, JwtAuthThis>> = {
+		mixins: [clusterKeysMixin()],
 		actions: {
 			/** Broker-only (never aliased): claims of a valid token, or the typed reason it fails. */
 			verify: {
@@ -70,18 +73,6 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 					if (verdict.ok) return { valid: true, issuer: verdict.issuer, alg: verdict.alg, kid: verdict.kid, claims: verdict.claims };
 					const spec = REASONS[verdict.reason];
 					return { valid: false, reason: verdict.reason, status: spec.status, type: spec.type, description: verdict.detail ?? spec.description };
-				}
-			},
-			/** Broker-only: refetch key sets now, bypassing the cooldown, and report what changed. */
-			refreshKeys: {
-				visibility: "public",
-				params: { issuer: { type: "string", optional: true } },
-				async handler(this: JwtAuthThis, ctx: Context<{ issuer?: string }>) {
-					const reports = await this.authenticator.refreshKeys(ctx.params.issuer);
-					for (const report of reports) {
-						this.logger.info(`Key set of ${report.issuer} refreshed on request: ${report.ok ? `added [${report.added}], removed [${report.removed}]` : `failed: ${report.error}`}`);
-					}
-					return reports;
 				}
 			}
 		},
