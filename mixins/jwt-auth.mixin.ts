@@ -1,8 +1,8 @@
 /**
- * Gives a moleculer-web gateway its `authorize` hook, and the broker-only `verify` and
- * `refreshKeys` actions (the latter on every gateway node: cluster-keys.mixin.ts). A thin
- * adapter: policy lives in lib/auth, and every status, header and body comes from the reason
- * table.
+ * Gives a moleculer-web gateway its `authorize` hook and the broker-only actions `verify`,
+ * `refreshKeys` (on every gateway node: cluster-keys.mixin.ts) and `revoke`
+ * (revocation.mixin.ts). A thin adapter: policy lives in lib/auth, and every status, header
+ * and body comes from the reason table.
  */
 import type { Context, Service, ServiceSchema, Span } from "moleculer";
 import ApiGateway from "moleculer-web";
@@ -17,6 +17,7 @@ import { resourceMetadataUrl } from "../lib/auth/resource-metadata";
 import { isPending, type Verdict } from "../lib/auth/verifier";
 import { AuthTelemetry } from "./auth-telemetry";
 import { clusterKeysMixin } from "./cluster-keys.mixin";
+import { revocationMixin } from "./revocation.mixin";
 
 const { UnAuthorizedError, ForbiddenError, ServiceUnavailableError } = ApiGateway.Errors;
 
@@ -62,7 +63,7 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 	const rolesClaim = parseClaimPath(config.rolesClaim) as ClaimPath;
 	const metadataUrl = resourceMetadataUrl(config);
 	const mixin: Partial<ServiceSchema<object, JwtAuthMethods, JwtAuthVars, JwtAuthThis>> = {
-		mixins: [clusterKeysMixin()],
+		mixins: [clusterKeysMixin(), revocationMixin(config)],
 		actions: {
 			/** Broker-only (never aliased): claims of a valid token, or the typed reason it fails. */
 			verify: {
