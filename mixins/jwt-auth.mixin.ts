@@ -8,6 +8,7 @@ import type { Context, Service, ServiceSchema, Span } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { IncomingRequest } from "moleculer-web";
 import { Authenticator } from "../lib/auth/authenticator";
+import { bearerToken } from "../lib/auth/bearer";
 import type { AuthConfig } from "../lib/auth/config";
 import { unmetDemand } from "../lib/auth/authorization";
 import { parseClaimPath, type ClaimPath } from "../lib/auth/claim-path";
@@ -23,6 +24,8 @@ const { UnAuthorizedError, ForbiddenError, ServiceUnavailableError } = ApiGatewa
 
 export interface GatewayMeta {
 	user?: Record<string, unknown> | null;
+	/** JWT_PROPAGATE_TOKEN=true: the bearer token, for services that verify it themselves. */
+	authToken?: string;
 	$responseHeaders?: Record<string, string>;
 }
 
@@ -46,7 +49,7 @@ const KEY_SET_AGE_INTERVAL_MS = 5000;
 type JwtAuthThis = Service & JwtAuthMethods & JwtAuthVars;
 
 /** The error class for each status of the reason table; its body keeps moleculer-web's shape. */
-function errorFor(rejection: Rejection): Error {
+export function errorFor(rejection: Rejection): Error {
 	const spec = REASONS[rejection.reason];
 	const data = {
 		reason: rejection.reason,
@@ -88,6 +91,7 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 					throw this.rejectionError(ctx, reject("action_misdeclared"));
 				}
 				const authorization = req.headers.authorization;
+				if (config.propagateToken && authorization !== undefined) ctx.meta.authToken = bearerToken(authorization) ?? undefined;
 				const span = authorization !== undefined && this.broker.isTracingEnabled() ? ctx.startSpan("jwt.verify") : null;
 				const startedAt = this.telemetry.timed ? performance.now() : 0;
 				const verdict = this.checkCredentials(authorization, req.socket ?? undefined);

@@ -63,6 +63,8 @@ export interface AuthConfig {
 	/** The gateway's public origin: RFC 9728 `resource`, no trailing slash. */
 	readonly publicUrl: string;
 	readonly revocation: RevocationConfig;
+	/** JWT_PROPAGATE_TOKEN: the gateway passes the bearer token on with each call (zero-trust.mixin.ts). */
+	readonly propagateToken: boolean;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -209,6 +211,11 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
 		meaning: "development issuer only: the issuer URL its tokens carry and the gateway fetches keys from"
 	},
 	{
+		name: "JWT_PROPAGATE_TOKEN",
+		default: "false",
+		meaning: "`true` on every node: the gateway passes the bearer token along with each call (`ctx.meta.authToken`), and services with `zeroTrustMixin` verify it themselves"
+	},
+	{
 		name: "REVOCATION_REDIS_URL",
 		default: "none",
 		meaning: "`redis://` or `rediss://` URL: `api.revoke` entries are also kept in Redis, so a gateway that starts later honours them; otherwise they live in the running nodes only"
@@ -244,6 +251,13 @@ function integer(env: Env, name: string, fallback: number, min: number, max = Nu
 		throw new ConfigError(name, `"${text}" is not a whole number from ${min} to ${max}; unset it to use the default ${fallback}`);
 	}
 	return Number(text);
+}
+
+function flag(env: Env, name: string): boolean {
+	const raw = env[name]?.trim().toLowerCase();
+	if (raw === undefined || raw === "" || raw === "false") return false;
+	if (raw === "true") return true;
+	throw new ConfigError(name, `"${env[name]}" is neither true nor false`);
 }
 
 function optionalInteger(env: Env, name: string, min: number): number | null {
@@ -359,7 +373,8 @@ export function parseAuthConfig(env: Env): AuthConfig {
 		verifyThreads: integer(env, "JWT_VERIFY_THREADS", defaultThreadCount(), 0, MAX_VERIFY_THREADS),
 		rolesClaim,
 		publicUrl: blank(env.PUBLIC_URL) ? `http://localhost:${port}` : publicUrl((env.PUBLIC_URL as string).trim()),
-		revocation: parseRevocationConfig(env)
+		revocation: parseRevocationConfig(env),
+		propagateToken: flag(env, "JWT_PROPAGATE_TOKEN")
 	};
 }
 
