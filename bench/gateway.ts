@@ -17,7 +17,7 @@ import type { createApiService } from "../services/api.service";
 import ProtectedService from "../services/protected.service";
 import { recipeGateway } from "./baseline-recipe";
 import { LOOPBACK, plainGateway } from "./gateway-schema";
-import type { ChildKind, GatewayMessage } from "./protocol";
+import { declarationFor, type ChildKind, type GatewayMessage } from "./protocol";
 
 function send(message: GatewayMessage): void {
 	process.send?.(message);
@@ -44,9 +44,15 @@ function schemaFor(kind: ChildKind, issuer: string, jwksUri: string): ServiceSch
 	return { ...schema, settings } as ServiceSchema;
 }
 
+/** The protected service with a requirement of every kind on its action (compiled once, checked per request). */
+function declaredProtected(issuer: string): ServiceSchema {
+	const actions = ProtectedService.actions as Record<string, { handler: unknown }>;
+	return { ...ProtectedService, actions: { get: { auth: declarationFor(issuer), handler: actions.get?.handler } } } as ServiceSchema;
+}
+
 /** Moleculer's defaults for the baselines (its console logger prints only start and stop here). */
 function brokerOptions(kind: ChildKind): BrokerOptions {
-	if (kind === "bare") return { logger: false, metrics: false, tracing: false };
+	if (kind === "bare" || kind === "bare-declared") return { logger: false, metrics: false, tracing: false };
 	if (kind === "none-metrics") return { metrics: { enabled: true, reporter: { type: "Prometheus", options: { port: 0 } } } };
 	return {};
 }
@@ -68,14 +74,14 @@ async function main(): Promise<void> {
 	const kind = process.argv[2] as ChildKind;
 	const issuer = process.env.BENCH_ISSUER ?? "";
 	const jwksUri = process.env.BENCH_JWKS_URI ?? "";
-	if (!["none", "none-metrics", "recipe", "bare"].includes(kind) || issuer === "") throw new Error("usage: gateway.ts none|none-metrics|recipe|bare, with BENCH_ISSUER set");
+	if (!["none", "none-metrics", "recipe", "bare", "bare-declared"].includes(kind) || issuer === "") throw new Error("usage: gateway.ts none|none-metrics|recipe|bare|bare-declared, with BENCH_ISSUER set");
 
 	const broker = new ServiceBroker(brokerOptions(kind));
 	const api = broker.createService(schemaFor(kind, issuer, jwksUri)) as Service & { server: { address(): AddressInfo } };
-	broker.createService(ProtectedService);
+	broker.createService(kind === "bare-declared" ? declaredProtected(issuer) : ProtectedService);
 	await broker.start();
 	const port = api.server.address().port;
-	if (kind === "bare") await waitReady(`http://${LOOPBACK}:${port}`);
+	if (kind === "bare" || kind === "bare-declared") await waitReady(`http://${LOOPBACK}:${port}`);
 
 	process.on("message", (message: { type?: string; settle?: boolean }) => {
 		if (message.type !== "usage") return;

@@ -5,12 +5,14 @@
  * of ours says in its label what differs, and only `--costs` runs them: each turns one default
  * off, so its CPU time per request against ours is what that default costs.
  */
+import { serveCommand } from "../test/support/serve-command";
 import type { BenchArgs } from "./args";
 import type { Scenario } from "./measure";
 import type { GatewaySpec } from "./protocol";
 import { fixed, int, type Summary } from "./report";
 
-export const SHIPPED_COMMAND = "node bin/serve.js (npm run serve: moleculer-runner, dist/moleculer.config.js), NODE_ENV=production, JWT_ISSUER set, other variables at their defaults";
+const serve = serveCommand();
+export const SHIPPED_COMMAND = `npm run serve's command (${["node", ...serve.nodeFlags, serve.script].join(" ")}: moleculer-runner, dist/moleculer.config.js), NODE_ENV=production, JWT_ISSUER set, other variables at their defaults`;
 
 const PLAIN: GatewaySpec = { id: "none", label: "plain moleculer-web, no auth", child: "none" };
 const PLAIN_METRICS: GatewaySpec = { id: "none-metrics", label: "plain moleculer-web, no auth, Moleculer's Prometheus metrics", child: "none-metrics" };
@@ -37,7 +39,11 @@ const AUTH_ONLY: GatewaySpec = {
 	env: Object.assign({}, ...TOGGLES.map(toggle => toggle.env)) as Record<string, string>
 };
 
-export const COST_GATEWAYS: readonly GatewaySpec[] = [PLAIN, OURS, ...TOGGLES, AUTH_ONLY];
+/** What a requirement of every kind on the action costs: the same api service on a bare broker, with and without one. */
+const BARE: GatewaySpec = { id: "bare", label: "ours' api service on a bare broker (variant)", child: "bare" };
+const BARE_DECLARED: GatewaySpec = { id: "bare-declared", label: "the same, protected.get requiring scopes, anyScope, permissions, roles, claims and issuers (variant)", child: "bare-declared" };
+
+export const COST_GATEWAYS: readonly GatewaySpec[] = [PLAIN, OURS, ...TOGGLES, AUTH_ONLY, BARE, BARE_DECLARED];
 
 export function scenariosOf(args: BenchArgs, specs: readonly GatewaySpec[], fixedToken: string, rsaFile: string, edFile: string): Scenario[] {
 	const count = args.tokens.toLocaleString("en-US");
@@ -49,7 +55,7 @@ export function scenariosOf(args: BenchArgs, specs: readonly GatewaySpec[], fixe
 		// A full check costs what B (every token new) adds to A (one token, a cache hit), with nothing else on.
 		return [
 			{ ...a, gateways: ids },
-			{ ...b, gateways: [PLAIN.id, AUTH_ONLY.id] },
+			{ ...b, gateways: [PLAIN.id, AUTH_ONLY.id, BARE.id, BARE_DECLARED.id] },
 			{ ...ed, gateways: [PLAIN.id, AUTH_ONLY.id] }
 		];
 	}
@@ -79,6 +85,8 @@ export function costTable(summaries: readonly Summary[]): string {
 		["auth, token cache hit", authOnly - micros("A", PLAIN.id), "every default off - plain, A"],
 		["auth, full RS256 check (instead of a hit)", micros("B", AUTH_ONLY.id) - authOnly, "every default off: B - A"],
 		["auth, full EdDSA check (instead of a hit)", micros("B-EdDSA", AUTH_ONLY.id) - authOnly, "every default off: B-EdDSA - A"],
+		["a requirement of every kind on the action, A", micros("A", BARE_DECLARED.id) - micros("A", BARE.id), "bare broker: declared - not, A"],
+		["a requirement of every kind on the action, B", micros("B", BARE_DECLARED.id) - micros("B", BARE.id), "bare broker: declared - not, B"],
 		["ours as shipped, scenario A", ours, "ours, A"]
 	];
 	return ["| what | CPU µs per request | measured as |", "|---|---:|---|", ...rows.map(([what, value, how]) => `| ${what} | ${us(value)} | ${how} |`)].join("\n");

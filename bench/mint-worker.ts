@@ -10,9 +10,10 @@ interface MintJob {
 	readonly issuer: string;
 	readonly count: number;
 	readonly first: number;
+	readonly claims?: Record<string, unknown>;
 }
 
 const job = workerData as MintJob;
 const tokens: string[] = [];
-for (let i = 0; i < job.count; i++) tokens.push(mintToken(job.key, { issuer: job.issuer, sub: `bench-user-${job.first + i}`, expiresIn: 3600 }));
+for (let i = 0; i < job.count; i++) tokens.push(mintToken(job.key, { issuer: job.issuer, sub: `bench-user-${job.first + i}`, expiresIn: 3600, claims: job.claims }));
 parentPort?.postMessage(tokens.join("\n"));

@@ -7,9 +7,19 @@
  * Gateways that bench/gateway.ts builds in a child process with a bare broker: the plain
  * moleculer-web baselines, the recipe, and our api service in a bare broker (the flood's
  * gateway, which it asks for memory after a full GC). "ours" as it ships is not one of them:
- * it is the built project started like `npm run serve` (bench/shipped.ts).
+ * it is the built project started like `npm run serve` (bench/shipped.ts). `bare-declared` is
+ * `bare` with a requirement of every kind on protected.get (what a declaration costs).
  */
-export type ChildKind = "none" | "none-metrics" | "recipe" | "bare";
+export type ChildKind = "none" | "none-metrics" | "recipe" | "bare" | "bare-declared";
+
+/**
+ * Claims of every token of a `--costs` run, and the declaration of `bare-declared`'s
+ * protected.get that they satisfy: one part of each kind an action may require.
+ */
+export const DECLARED_CLAIMS = { scope: "read:things", permissions: ["read:things"], roles: ["reader"], tenant: "acme" } as const;
+export function declarationFor(issuer: string): Record<string, unknown> {
+	return { scopes: ["read:things"], anyScope: ["read:things", "admin"], permissions: ["read:things"], roles: ["reader"], claims: { tenant: "acme" }, issuers: [issuer] };
+}
 
 /** A gateway of a run: its id names its rows, its label is what the report prints. */
 export interface GatewaySpec {

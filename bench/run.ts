@@ -12,7 +12,7 @@ import { ChildGateway, killChildren, LoadGenerator, spawnTs, stopChildren, withT
 import { capacityLine, costTable, COST_GATEWAYS, MAIN_GATEWAYS, scenariosOf, SHIPPED_COMMAND } from "./gateways";
 import { runFlood } from "./flood";
 import { ATTEMPTS, failures, fixedRate, progress, runScenario, type Measurer, type Scenario } from "./measure";
-import type { GatewaySpec } from "./protocol";
+import { DECLARED_CLAIMS, type GatewaySpec } from "./protocol";
 import { fixedRateLine, machine, markdown, summarise, writeResult, type Row } from "./report";
 import { ShippedGateway } from "./shipped";
 import { mintFile, oneToken, TokenDir } from "./tokens";
@@ -50,13 +50,15 @@ async function runBench(bench: Bench): Promise<number> {
 	const env: IssuerEnv = { BENCH_ISSUER: keys.issuer, BENCH_JWKS_URI: keys.jwksUri };
 	const specs = args.costs ? COST_GATEWAYS : MAIN_GATEWAYS;
 	const started = specs.map(spec => startGateway(spec, env));
+	// A --costs run's tokens carry what the declared variant requires; every gateway gets the same tokens.
+	const claims = args.costs ? { ...DECLARED_CLAIMS } : undefined;
 	const [rsaFile, edFile] = await Promise.all([
-		mintFile(rsa, keys.issuer, args.tokens, tokenDir.file("rs256.txt")),
-		mintFile(ed, keys.issuer, args.tokens, tokenDir.file("eddsa.txt")),
+		mintFile(rsa, keys.issuer, args.tokens, tokenDir.file("rs256.txt"), claims),
+		mintFile(ed, keys.issuer, args.tokens, tokenDir.file("eddsa.txt"), claims),
 		...started.map(gateway => gateway.ready())
 	]);
 	const m: Measurer = { args, loadgen, gateways: new Map(started.map(gateway => [gateway.spec.id, gateway])) };
-	const fixedToken = oneToken(rsa, keys.issuer);
+	const fixedToken = oneToken(rsa, keys.issuer, claims);
 	const scenarios = scenariosOf(args, specs, fixedToken, rsaFile as string, edFile as string);
 	progress(`gateways ready: ${started.map(g => `${g.spec.id} ${g.url}`).join(", ")}; ${args.tokens.toLocaleString("en-US")} tokens per algorithm minted`);
 

@@ -1,6 +1,6 @@
 /**
- * Ours as a user runs it: the built project started the way `npm run serve` and the Docker
- * image start it (bin/serve.js: moleculer-runner with dist/moleculer.config.js), with the
+ * Ours as a user runs it: the built project started with the command of `npm run serve`, which
+ * the Docker image runs too (bin/serve.js: moleculer-runner with dist/moleculer.config.js), with the
  * environment a production user sets (NODE_ENV=production, JWT_ISSUER) and every other value
  * at its default. Only the ports are chosen here, so that runs never collide; a variant adds
  * its own variables (`METRICS=false`, ...), and its label says so.
@@ -8,14 +8,33 @@
  * The process is measured from outside: CPU time and RSS from /proc (its threads included).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../test/support/gateway";
+import { serveCommand } from "../test/support/serve-command";
 import { exitError, track, withTimeout, type Gateway, type IssuerEnv, type Usage } from "./children";
 import type { GatewaySpec } from "./protocol";
 
 const ROOT = join(__dirname, "..");
-export const LAUNCHER = join(ROOT, "bin", "serve.js");
+
+/**
+ * BENCH_SHIPPED_ROOT=<checkout>: "ours" is another build of the project (say, an earlier commit
+ * checked out, installed and built there), for before/after figures on one machine. A checkout
+ * without bin/serve.js is started the way it shipped then: moleculer-runner with its config.
+ */
+function command(): { cwd: string; args: string[]; env: Record<string, string> } {
+	const root = process.env.BENCH_SHIPPED_ROOT;
+	if (root === undefined || root === "") {
+		const serve = serveCommand(ROOT);
+		return { cwd: ROOT, args: [...serve.nodeFlags, join(ROOT, serve.script)], env: {} };
+	}
+	if (existsSync(join(root, "bin", "serve.js"))) {
+		const serve = serveCommand(root);
+		return { cwd: root, args: [...serve.nodeFlags, join(root, serve.script)], env: {} };
+	}
+	const runner = join(root, "node_modules", "moleculer", "bin", "moleculer-runner.js");
+	return { cwd: root, args: [runner, "--config", join(root, "dist", "moleculer.config.js")], env: { SERVICEDIR: join(root, "dist", "services") } };
+}
 /** Linux's USER_HZ, the unit of utime and stime in /proc/<pid>/stat. */
 const TICKS_PER_SECOND = 100;
 const PAGE_BYTES = 4096;
@@ -56,8 +75,11 @@ export class ShippedGateway implements Gateway {
 
 	async ready(): Promise<this> {
 		const [port, metricsPort] = [await freePort(), await freePort()];
-		const env = { ...cleanEnv(), NODE_ENV: "production", JWT_ISSUER: this.issuer.BENCH_ISSUER, PORT: String(port), METRICS_PORT: String(metricsPort), ...this.spec.env };
-		const child = spawn(process.execPath, [LAUNCHER], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+		const started = command();
+		const env = { ...cleanEnv(), ...started.env, NODE_ENV: "production", JWT_ISSUER: this.issuer.BENCH_ISSUER, PORT: String(port), METRICS_PORT: String(metricsPort), ...this.spec.env };
+		const profile = process.env.BENCH_CPU_PROF;
+		const nodeArgs = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
+		const child = spawn(process.execPath, [...nodeArgs, ...started.args], { cwd: started.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
 		track(child);
 		// Pino's lines are kept (the last few) for a failure report, never echoed while measuring.
 		const keep = (chunk: Buffer): void => {

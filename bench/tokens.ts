@@ -22,27 +22,27 @@ export class TokenDir {
 	}
 }
 
-function mintPart(key: SigningKey, issuer: string, count: number, first: number): Promise<string> {
+function mintPart(key: SigningKey, issuer: string, count: number, first: number, claims?: Record<string, unknown>): Promise<string> {
 	return new Promise((resolve, reject) => {
-		const worker = new Worker(join(__dirname, "mint-worker.ts"), { workerData: { key, issuer, count, first } });
+		const worker = new Worker(join(__dirname, "mint-worker.ts"), { workerData: { key, issuer, count, first, claims } });
 		worker.once("message", (tokens: string) => resolve(tokens));
 		worker.once("error", reject);
 	});
 }
 
-/** `count` distinct valid tokens (exp in one hour), written one per line to `file`. */
-export async function mintFile(key: SigningKey, issuer: string, count: number, file: string): Promise<string> {
+/** `count` distinct valid tokens (exp in one hour, with `claims` added), written one per line to `file`. */
+export async function mintFile(key: SigningKey, issuer: string, count: number, file: string, claims?: Record<string, unknown>): Promise<string> {
 	const workers = Math.max(1, Math.min(availableParallelism(), Math.ceil(count / 1000)));
 	const share = Math.ceil(count / workers);
 	const parts = await Promise.all(
-		Array.from({ length: workers }, (_, i) => mintPart(key, issuer, Math.max(0, Math.min(share, count - i * share)), i * share))
+		Array.from({ length: workers }, (_, i) => mintPart(key, issuer, Math.max(0, Math.min(share, count - i * share)), i * share, claims))
 	);
 	writeFileSync(file, `${parts.filter(part => part !== "").join("\n")}\n`);
 	return file;
 }
 
-export function oneToken(key: SigningKey, issuer: string): string {
-	return mintToken(key, { issuer, sub: "bench-user", expiresIn: 3600 });
+export function oneToken(key: SigningKey, issuer: string, claims?: Record<string, unknown>): string {
+	return mintToken(key, { issuer, sub: "bench-user", expiresIn: 3600, claims });
 }
 
 function base64url(value: object): string {

@@ -3,7 +3,7 @@
  * cardinality: reason and issuer labels only), rate-limited rejection log lines, and tracing
  * spans for key fetches. Every label and line comes from the reason table's reasons.
  */
-import type { Logger, ServiceBroker, Span } from "moleculer";
+import { Errors, type Logger, type ServiceBroker, type Span } from "moleculer";
 import type { KeyStoreEvents } from "../lib/auth/key-store";
 import { boundCounter, boundHistogram, type BoundCounter, type BoundHistogram } from "../lib/gateway/bound-metrics";
 import { LogLimiter } from "../lib/auth/log-limiter";
@@ -22,7 +22,9 @@ export const METRIC_NAMES = {
 	suppressedLogLines: "jwt_rejection_log_lines_suppressed_total"
 } as const;
 
-const REJECTION_LOG_LINES_PER_SECOND = 10;
+/** Per level: a flood of rejections must not starve the error lines, nor the other way round. */
+const REQUEST_LOG_LINES_PER_SECOND = 10;
+type RequestLogLevel = "error" | "warn" | "info";
 const MAX_LOGGED_CLAIM = 128;
 
 /** Unverified strings from a token, made safe to log: short, printable. */
@@ -31,7 +33,11 @@ function loggable(value: string | undefined): string | undefined {
 }
 
 export class AuthTelemetry {
-	private readonly limiter = new LogLimiter(REJECTION_LOG_LINES_PER_SECOND);
+	private readonly limiters: Record<RequestLogLevel, LogLimiter> = {
+		error: new LogLimiter(REQUEST_LOG_LINES_PER_SECOND),
+		warn: new LogLimiter(REQUEST_LOG_LINES_PER_SECOND),
+		info: new LogLimiter(REQUEST_LOG_LINES_PER_SECOND)
+	};
 	/** Whether verifications are timed: only when a metrics registry records it. */
 	readonly timed: boolean;
 	private readonly fetchSpans = new Map<string, Span>();
@@ -42,7 +48,7 @@ export class AuthTelemetry {
 	private readonly rejectedBy = new Map<string, BoundCounter>();
 	private readonly cacheHit: BoundCounter;
 	private readonly cacheMiss: BoundCounter;
-	private readonly suppressed: BoundCounter;
+	private readonly suppressed: Record<RequestLogLevel, BoundCounter>;
 
 	constructor(
 		private readonly broker: ServiceBroker,
@@ -65,13 +71,17 @@ export class AuthTelemetry {
 		metrics.register({ type: "gauge", name: METRIC_NAMES.keySetAge, description: "Age of the current key set", labelNames: ["issuer"], unit: "seconds" });
 		counter(METRIC_NAMES.staleKeyUses, "Verifications with a key past JWKS_CACHE_MAX_AGE (issuer unreachable)", ["issuer"]);
 		counter(METRIC_NAMES.unknownKidRefetches, "Key set fetches caused by an unknown kid", ["issuer"]);
-		counter(METRIC_NAMES.suppressedLogLines, "Rejection log lines not written (rate limit); still counted above", []);
+		counter(METRIC_NAMES.suppressedLogLines, "Request-caused log lines not written (rate limit, per level); the requests are still counted", ["level"]);
 		this.accepted = boundCounter(metrics, METRIC_NAMES.verifications, { result: "accepted", reason: "none" });
 		this.acceptedSeconds = boundHistogram(metrics, METRIC_NAMES.verificationSeconds, { result: "accepted" });
 		this.rejectedSeconds = boundHistogram(metrics, METRIC_NAMES.verificationSeconds, { result: "rejected" });
 		this.cacheHit = boundCounter(metrics, METRIC_NAMES.cacheLookups, { result: "hit" });
 		this.cacheMiss = boundCounter(metrics, METRIC_NAMES.cacheLookups, { result: "miss" });
-		this.suppressed = boundCounter(metrics, METRIC_NAMES.suppressedLogLines, {});
+		this.suppressed = {
+			error: boundCounter(metrics, METRIC_NAMES.suppressedLogLines, { level: "error" }),
+			warn: boundCounter(metrics, METRIC_NAMES.suppressedLogLines, { level: "warn" }),
+			info: boundCounter(metrics, METRIC_NAMES.suppressedLogLines, { level: "info" })
+		};
 	}
 
 	/** Events of the key stores and the token cache, wired to metrics, logs and spans. */
@@ -108,24 +118,49 @@ export class AuthTelemetry {
 		this.acceptedSeconds(seconds);
 	}
 
+	/**
+	 * A log line caused by a request, at most REQUEST_LOG_LINES_PER_SECOND a second per level.
+	 * A line that is written says how many of its level were suppressed before it.
+	 */
+	requestLine(level: RequestLogLevel, fields: Record<string, unknown>, message: string): void {
+		const { log, suppressedSinceLast } = this.limiters[level].allow();
+		if (!log) {
+			this.suppressed[level]();
+			return;
+		}
+		this.logger[level](suppressedSinceLast > 0 ? { ...fields, suppressedBefore: suppressedSinceLast } : fields, message);
+	}
+
 	/** One info line per rejected request (rate-limited), never the token. */
 	rejected(rejection: Rejection, requestID: string | null | undefined, seconds?: number): void {
 		this.rejectedCounter(rejection.reason)();
 		if (seconds !== undefined) this.rejectedSeconds(seconds);
-		const { log, suppressedSinceLast } = this.limiter.allow();
-		if (!log) {
-			this.suppressed();
-			return;
-		}
 		const fields = {
 			event: "request_rejected",
 			reason: rejection.reason,
 			issuer: loggable(rejection.claimedIssuer),
 			kid: loggable(rejection.claimedKid),
-			requestID: requestID ?? undefined,
-			...(suppressedSinceLast > 0 ? { suppressedBefore: suppressedSinceLast } : {})
+			requestID: requestID ?? undefined
 		};
-		this.logger.info(fields, "Rejected request");
+		this.requestLine("info", fields, "Rejected request");
+	}
+
+	/**
+	 * A request answered with an error that is not the client's (5xx): one error line,
+	 * rate-limited. The stack only for what is not a MoleculerError (a bug, not an outage).
+	 */
+	requestFailed(err: unknown, requestID: string | null | undefined): void {
+		const known = err instanceof Errors.MoleculerError;
+		const code = known ? err.code : 500;
+		if (code >= 400 && code < 500) return;
+		const fields = {
+			event: "request_failed",
+			error: err instanceof Error ? err.name : typeof err,
+			message: err instanceof Error ? err.message : String(err),
+			...(known ? { code, type: err.type } : { stack: err instanceof Error ? err.stack : undefined }),
+			requestID: requestID ?? undefined
+		};
+		this.requestLine("error", fields, "Request failed");
 	}
 
 	private rejectedCounter(reason: string): BoundCounter {

@@ -72,6 +72,8 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 			verify: {
 				visibility: "public",
 				params: { token: { type: "string", max: 65536 } },
+				// Moleculer's tracing tags an action's params by default: the token would go to Jaeger or Zipkin.
+				tracing: { tags: { params: false, meta: false, response: false } },
 				async handler(this: JwtAuthThis, ctx: Context<{ token: string }>) {
 					const verdict = await this.verifyToken(ctx.params.token);
 					if (verdict.ok) return { valid: true, issuer: verdict.issuer, alg: verdict.alg, kid: verdict.kid, claims: verdict.claims };
@@ -87,7 +89,7 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 				const requirement = requirementOf(req.$action?.auth);
 				if (requirement.kind === "public") return;
 				if (requirement.kind === "misdeclared") {
-					this.logger.error(`Action ${req.$action?.name ?? "?"} has an auth declaration that cannot be read; it refuses every caller`);
+					this.telemetry.requestLine("error", { event: "action_misdeclared", action: req.$action?.name ?? "?" }, "An action's auth declaration cannot be read; it refuses every caller");
 					throw this.rejectionError(ctx, reject("action_misdeclared"));
 				}
 				const authorization = req.headers.authorization;
@@ -136,7 +138,7 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 			},
 
 			unexpectedFailure(this: JwtAuthThis, err: unknown) {
-				this.logger.error(`Token verification failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`);
+				this.telemetry.requestLine("error", { event: "verification_failed", error: err instanceof Error ? err.message : String(err) }, "Token verification failed unexpectedly");
 				return reject("malformed");
 			},
 

@@ -3,17 +3,21 @@
  * health routes for orchestrators, and the JWT mixin as the `authorize` hook of `/api`.
  */
 import type { Server } from "node:http";
-import { Errors, type ServiceSchema } from "moleculer";
+import { Errors, type Context, type ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { ApiSettingsSchema, GatewayResponse, IncomingRequest } from "moleculer-web";
 import type { Authenticator } from "../lib/auth/authenticator";
 import { processAuthConfig, type AuthConfig } from "../lib/auth/config";
 import { HttpMetrics, type RoutedRequest } from "../lib/gateway/http-metrics";
 import { accessCatalogMixin, resourceMetadataRoute } from "../mixins/access-catalog.mixin";
+import type { AuthTelemetry } from "../mixins/auth-telemetry";
 import { jwtAuthMixin } from "../mixins/jwt-auth.mixin";
+import { armBodyDeadline, DEFAULT_BODY_READ_TIMEOUT_MS, withoutQueryToken } from "../mixins/request-guards";
 
 interface ApiThis {
 	authenticator: Authenticator;
+	telemetry: AuthTelemetry;
+	settings: { bodyReadTimeout: number };
 	/** Null when the broker's metrics are off. */
 	httpMetrics: HttpMetrics | null;
 	server: Server | undefined;
@@ -38,6 +42,9 @@ export function live(_req: IncomingRequest, res: GatewayResponse): void {
 const healthRoute = {
 	path: "/health",
 	authorization: false,
+	// moleculer-web's per-request log lines are off (logRequest/logResponse below); without this
+	// it still times and formats each answer for them. Errors are logged either way.
+	logging: false,
 	bodyParsers: false,
 	mappingPolicy: "restrict" as const,
 	aliases: {
@@ -50,11 +57,17 @@ const healthRoute = {
 	}
 };
 
+/**
+ * No body parser: its actions take no body, and a route's parsers run before `authorize`, so
+ * any anonymous client could make the gateway inflate and parse 64 KB (a bad gzip body was a
+ * 500). A route whose actions take a body must read it after the token is verified.
+ */
 const apiRoute = {
 	path: "/api",
 	authorization: true,
+	logging: false,
 	mappingPolicy: "restrict" as const,
-	bodyParsers: { json: { strict: true, limit: "64kb" } },
+	bodyParsers: false,
 	aliases: {
 		"GET /protected": "protected.get"
 	}
@@ -65,6 +78,7 @@ function devIssuerRoute(issuerUrl: string) {
 	return {
 		path: new URL(issuerUrl).pathname,
 		authorization: false,
+		logging: false,
 		bodyParsers: false,
 		mappingPolicy: "restrict" as const,
 		aliases: {
@@ -80,7 +94,7 @@ const REQUEST_ID_HEADERS = ["x-request-id", "x-correlation-id"] as const;
 
 type HttpHandler = (this: ApiThis, req: IncomingRequest, res: GatewayResponse, next?: unknown) => Promise<void>;
 type ErrorHandler = (this: unknown, req: IncomingRequest, res: GatewayResponse, err: unknown) => void;
-const gateway = ApiGateway.methods as { httpHandler: HttpHandler; errorHandler: ErrorHandler };
+const gateway = ApiGateway.methods as { httpHandler: HttpHandler; sendError: ErrorHandler };
 
 /**
  * Every request enters here. An unsafe request ID header is dropped before moleculer-web reads
@@ -94,6 +108,8 @@ function httpHandler(this: ApiThis, req: IncomingRequest, res: GatewayResponse, 
 		const value = headers[name];
 		if (value !== undefined && (typeof value !== "string" || !SAFE_REQUEST_ID.test(value))) delete headers[name];
 	}
+	if (req.url !== undefined) req.url = withoutQueryToken(req.url);
+	armBodyDeadline(req, res, this.settings.bodyReadTimeout);
 	const metrics = this.httpMetrics;
 	if (metrics === null) return gateway.httpHandler.call(this, req, res, next);
 	const startedAt = performance.now();
@@ -124,15 +140,40 @@ function drain(server: Server, timeoutMs: number): void {
  * nothing for it; the `rest` action is never retried as a whole (below), so the error gets
  * here as it was thrown.
  */
-function errorHandler(this: unknown, req: IncomingRequest, res: GatewayResponse, err: unknown): void {
+function errorHandler(this: ApiThis, req: IncomingRequest, res: GatewayResponse, err: unknown): void {
 	const action = (req as { $alias?: { action?: string } }).$alias?.action;
-	gateway.errorHandler.call(this, req, res, action !== undefined && isOutage(err) ? new ApiGateway.Errors.ServiceUnavailableError("SERVICE_UNAVAILABLE", { action }) : err);
+	const answered = action !== undefined && isOutage(err) ? new ApiGateway.Errors.ServiceUnavailableError("SERVICE_UNAVAILABLE", { action }) : err;
+	// moleculer-web's own errorHandler writes an error line with the stack for every 5xx: a
+	// burst of 503s became a burst of lines. Ours are rate-limited like every request-caused line.
+	this.telemetry.requestFailed(answered, req.$ctx?.requestID);
+	gateway.sendError.call(this, req, res, answered);
 }
 
 /** No node for the action: found none, or lost it; moleculer-web's own 503 for that carries no type. */
 function isOutage(err: unknown): boolean {
 	if (err instanceof Errors.ServiceNotFoundError || err instanceof Errors.ServiceNotAvailableError) return true;
 	return err instanceof ApiGateway.Errors.ServiceUnavailableError && err.type === undefined;
+}
+
+/** The rest action's context: moleculer-web always calls it with the request. */
+function requestOf(ctx: Context): IncomingRequest {
+	return (ctx.params as { req: IncomingRequest }).req;
+}
+
+function pathOf(req: IncomingRequest): string {
+	const url = req.url ?? "";
+	const query = url.indexOf("?");
+	return query < 0 ? url : url.slice(0, query);
+}
+
+function restSpanName(ctx: Context): string {
+	const req = requestOf(ctx);
+	return `${req.method ?? ""} ${pathOf(req)}`;
+}
+
+function restSpanTags(ctx: Context): Record<string, unknown> {
+	const req = requestOf(ctx);
+	return { params: { req: { method: req.method, path: pathOf(req) } } };
 }
 
 export function createApiService(config: AuthConfig): ServiceSchema {
@@ -142,6 +183,7 @@ export function createApiService(config: AuthConfig): ServiceSchema {
 		mixins: [jwtAuthMixin(config), accessCatalogMixin(), ApiGateway],
 		settings: {
 			port: config.port,
+			bodyReadTimeout: DEFAULT_BODY_READ_TIMEOUT_MS,
 			// Per-request info logs cost throughput and add nothing the metrics don't count.
 			logRequest: null,
 			logResponse: null,
@@ -150,7 +192,9 @@ export function createApiService(config: AuthConfig): ServiceSchema {
 		actions: {
 			// The whole HTTP request is never replayed by the broker's retry policy: the call to the
 			// protected service is retried (on another node) by itself, and a replay would repeat it.
-			rest: { retryPolicy: { enabled: false } }
+			// Its span is named and tagged by method and path: moleculer-web's own use `req.url`,
+			// whose query string may carry a token.
+			rest: { retryPolicy: { enabled: false }, tracing: { spanName: restSpanName, tags: restSpanTags } }
 		},
 		methods: { httpHandler, errorHandler },
 		created() {

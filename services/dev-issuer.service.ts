@@ -46,9 +46,14 @@ export function createDevIssuerService(issuer: string, gatewayPort: number): Ser
 					return { keys: [this.keys.EdDSA.jwk, this.keys.RS256.jwk] };
 				}
 			},
-			/** Broker-only (REPL: `call dev-issuer.mint --sub alice --scope "read:things"`). */
+			/**
+			 * Its own node only (REPL: `call dev-issuer.mint --sub alice --scope "read:things"`):
+			 * "protected" is never announced over the transporter, so no other node can mint
+			 * tokens the gateway accepts. Its answer, a token, is kept out of trace spans.
+			 */
 			mint: {
-				visibility: "public",
+				visibility: "protected",
+				tracing: { tags: { params: false, meta: false, response: false } },
 				params: {
 					sub: { type: "string", optional: true, max: 256 },
 					scope: { type: "string", optional: true, max: 1024 },

@@ -46,6 +46,8 @@ const REQUIREMENTS: Readonly<Record<JwsAlgorithm, KeyRequirement>> = {
 };
 
 export const MIN_RSA_MODULUS_BITS = 2048;
+/** Larger moduli only make each check slower (a 16384-bit check already costs milliseconds). */
+export const MAX_RSA_MODULUS_BITS = 16384;
 
 /** The algorithms of `allowed` that this public key can verify. */
 export function algorithmsForKey(key: KeyObject, allowed: readonly JwsAlgorithm[]): JwsAlgorithm[] {

@@ -10,6 +10,7 @@ import { parseClaimPath } from "./claim-path";
 import { issuersFromFile } from "./issuers-file";
 import { parseRevocationConfig, type RevocationConfig } from "./revocation-config";
 import { defaultThreadCount } from "./signature-threads";
+import { firstInsecureUrl } from "./url-policy";
 
 export interface IssuerConfig {
 	/** Exact value the token's `iss` must equal. */
@@ -39,6 +40,8 @@ export interface JwksOptions {
 	readonly cooldown: number;
 	readonly timeout: number;
 	readonly staleMaxAge: number;
+	/** Key-set URLs (configured or discovered) must be https off loopback: NODE_ENV=production without JWT_ALLOW_HTTP=true. */
+	readonly requireHttps?: boolean;
 }
 
 export interface AuthConfig {
@@ -180,6 +183,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
 		meaning: "ms: while the issuer is unreachable, keys keep verifying this long after their last good fetch"
 	},
 	{
+		name: "JWT_ALLOW_HTTP",
+		default: "false",
+		meaning:
+			"`true` lets `NODE_ENV=production` fetch keys over plain http (issuer, `JWKS_URI`, discovered `jwks_uri`) from hosts other than loopback; otherwise such a URL stops the process at start (a discovered one fails that discovery)"
+	},
+	{
 		name: "JWT_VERIFY_THREADS",
 		default: "cores - 1",
 		meaning:
@@ -253,13 +262,6 @@ function integer(env: Env, name: string, fallback: number, min: number, max = Nu
 	return Number(text);
 }
 
-function flag(env: Env, name: string): boolean {
-	const raw = env[name]?.trim().toLowerCase();
-	if (raw === undefined || raw === "" || raw === "false") return false;
-	if (raw === "true") return true;
-	throw new ConfigError(name, `"${env[name]}" is neither true nor false`);
-}
-
 function optionalInteger(env: Env, name: string, min: number): number | null {
 	return blank(env[name]) ? null : integer(env, name, 0, min);
 }
@@ -316,6 +318,14 @@ function issuers(env: Env, devIssuerUrl: string | null, rules: IssuerRules): Tru
 	return names.map(issuer => ({ issuer, jwksUri, rules }));
 }
 
+function flag(env: Env, name: string): boolean {
+	const raw = env[name];
+	if (blank(raw)) return false;
+	const text = (raw as string).trim().toLowerCase();
+	if (text !== "true" && text !== "false") throw new ConfigError(name, `"${text}" is not true or false; unset it to use the default false`);
+	return text === "true";
+}
+
 export function parseAuthConfig(env: Env): AuthConfig {
 	const port = integer(env, "PORT", DEFAULTS.PORT, 0, 65535);
 	const production = env.NODE_ENV === "production";
@@ -346,7 +356,8 @@ export function parseAuthConfig(env: Env): AuthConfig {
 		cacheMaxAge: integer(env, "JWKS_CACHE_MAX_AGE", DEFAULTS.JWKS_CACHE_MAX_AGE, 1000),
 		cooldown: integer(env, "JWKS_COOLDOWN", DEFAULTS.JWKS_COOLDOWN, 0),
 		timeout: integer(env, "JWKS_TIMEOUT", DEFAULTS.JWKS_TIMEOUT, 1, 300_000),
-		staleMaxAge: integer(env, "JWKS_STALE_MAX_AGE", DEFAULTS.JWKS_STALE_MAX_AGE, 0)
+		staleMaxAge: integer(env, "JWKS_STALE_MAX_AGE", DEFAULTS.JWKS_STALE_MAX_AGE, 0),
+		requireHttps: production && !flag(env, "JWT_ALLOW_HTTP")
 	};
 	if (jwks.staleMaxAge < jwks.cacheMaxAge) {
 		throw new ConfigError("JWKS_STALE_MAX_AGE", `(${jwks.staleMaxAge} ms) is shorter than JWKS_CACHE_MAX_AGE (${jwks.cacheMaxAge} ms); make it at least as long`);
@@ -364,9 +375,14 @@ export function parseAuthConfig(env: Env): AuthConfig {
 		throw new ConfigError("JWT_ROLES_CLAIM", `"${rolesClaim}" is not a claim path; use names joined by dots, such as realm_access.roles (__proto__, constructor and prototype are refused)`);
 	}
 
+	const issuerList = issuersFile === null ? issuers(env, devIssuerUrl, rules) : issuersFromFile(issuersFile, rules);
+	const [issuerVariable, jwksVariable] = issuersFile === null ? ["JWT_ISSUER", "JWKS_URI"] : ["JWT_ISSUERS_FILE", "JWT_ISSUERS_FILE"];
+	const insecure = jwks.requireHttps ? firstInsecureUrl(issuerList.flatMap(({ issuer, jwksUri }) => [[issuerVariable, issuer], [jwksVariable, jwksUri]] as const)) : null;
+	if (insecure !== null) throw new ConfigError(insecure.name, `${insecure.problem}; use https, or set JWT_ALLOW_HTTP=true on a network you trust`);
+
 	return {
 		port,
-		issuers: issuersFile === null ? issuers(env, devIssuerUrl, rules) : issuersFromFile(issuersFile, rules),
+		issuers: issuerList,
 		devIssuerUrl,
 		...rules,
 		jwks,

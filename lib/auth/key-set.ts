@@ -64,7 +64,18 @@ export async function fetchKeys(jwksUri: string, signal: AbortSignal, allowed: r
 	return { keys, warnings };
 }
 
-export function buildKeySet(keys: readonly VerificationKey[], fetchedAt: number, generation: number): KeySet {
+/** The same key: same kid, same key material, same algorithms (a refetch builds new objects for all three). */
+function sameKey(a: VerificationKey, b: VerificationKey): boolean {
+	return a.kid === b.kid && a.algorithms.size === b.algorithms.size && [...a.algorithms].every(alg => b.algorithms.has(alg)) && a.key.equals(b.key);
+}
+
+/**
+ * A key set from fetched keys. A key that `previous` already held, by its material, stays the
+ * very same object: what was verified with it (the token cache, connection memos) still
+ * counts, so an anonymous client's made-up kid, which causes a refetch, flushes nothing.
+ */
+export function buildKeySet(fetched: readonly VerificationKey[], fetchedAt: number, generation: number, previous: KeySet | null = null): KeySet {
+	const keys = fetched.map(key => previous?.keys.find(old => sameKey(old, key)) ?? key);
 	const byKid = new Map<string, VerificationKey>();
 	for (const key of keys) if (key.kid !== null) byKid.set(key.kid, key);
 	return { byKid, keys, fetchedAt, generation };

@@ -48,7 +48,8 @@ function kidsOf(set: KeySet | null): string[] {
 
 export class IssuerKeyStore {
 	readonly issuer: string;
-	private jwksUri: string | null;
+	/** From configuration; null: discovered again at every fetch attempt. */
+	private readonly jwksUri: string | null;
 	private keySet: KeySet | null = null;
 	private generation = 0;
 	private lastAttemptAt = Number.NEGATIVE_INFINITY;
@@ -130,7 +131,9 @@ export class IssuerKeyStore {
 		let pick = pickKey(set, kid, alg);
 		if (!pick.ok && pick.reason === "unknown_key") {
 			const cooled = this.now() - this.lastAttemptAt >= this.options.cooldown;
-			if (!this.inflight && !cooled) return pick;
+			// The kid may be in the set we could not fetch: 401 would make the client drop a
+			// token that may be good, so it is 401 only when the last attempt succeeded.
+			if (!this.inflight && !cooled) return this.lastError === null ? pick : this.unavailable();
 			if (!(await this.refresh("unknown_kid"))) return this.unavailable();
 			set = this.usableSet();
 			if (set === null) return this.unavailable();
@@ -200,14 +203,19 @@ export class IssuerKeyStore {
 		return this.inflight;
 	}
 
+	/**
+	 * Discovery runs at every attempt, never remembered: a discovery that failed, or answered
+	 * 404 and sent us to `/.well-known/jwks.json`, is asked again next time, and an issuer that
+	 * moves its `jwks_uri` is followed at the next refresh. It costs one small GET per fetch.
+	 */
 	private async fetchOnce(): Promise<KeySet> {
 		// One deadline for discovery and key set together: a request waiting on this fetch
 		// waits at most JWKS_TIMEOUT.
 		const signal = AbortSignal.timeout(this.options.timeout);
-		if (this.jwksUri === null) this.jwksUri = await discoverJwksUri(this.issuer, signal);
-		const { keys, warnings } = await fetchKeys(this.jwksUri, signal, this.options.algorithms);
+		const jwksUri = this.jwksUri ?? (await discoverJwksUri(this.issuer, signal, this.options.requireHttps === true));
+		const { keys, warnings } = await fetchKeys(jwksUri, signal, this.options.algorithms);
 		for (const warning of warnings) this.events.warning?.(this.issuer, warning);
-		return buildKeySet(keys, this.now(), this.generation + 1);
+		return buildKeySet(keys, this.now(), this.generation + 1, this.keySet);
 	}
 
 	private apply(set: KeySet): void {

@@ -90,7 +90,7 @@ export const REASONS = {
 		type: "JWKS_UNAVAILABLE",
 		error: null,
 		description: "The issuer's keys cannot be fetched right now",
-		remedy: "The key set is unreachable, slow (JWKS_TIMEOUT) or garbage and no cached key fits; the client should retry after Retry-After. Check the issuer's jwks_uri from the gateway host."
+		remedy: "The key set is unreachable, slow (JWKS_TIMEOUT) or garbage and no cached key fits (also a token's unknown kid while the last fetch failed); the client should retry after Retry-After. Check the issuer's jwks_uri from the gateway host."
 	}
 } as const satisfies Record<string, ReasonSpec>;
 

@@ -15,7 +15,10 @@ import type { ParsedToken } from "./token";
 interface SignatureScheme {
 	/** Digest for RSA/ECDSA; null for Ed25519, which hashes internally. */
 	readonly digest: "sha256" | "sha384" | "sha512" | null;
-	/** Exact signature length in bytes, where the algorithm fixes it (ECDSA r||s, Ed25519). */
+	/**
+	 * Exact signature length in bytes where the algorithm fixes it (ECDSA r||s, Ed25519); for
+	 * RSA it is the modulus length (RFC 8017 §8.1.2, §8.2.2), read from the key.
+	 */
 	readonly bytes?: number;
 	readonly options?: Omit<VerifyKeyObjectInput, "key">;
 }
@@ -87,6 +90,24 @@ export function checkOnThreadPool(job: SignatureJob): Promise<boolean> {
 	});
 }
 
+/** RSA modulus lengths in bytes, read once per key (the getter builds an object each call). */
+const modulusBytes = new WeakMap<KeyObject, number>();
+
+function rsaSignatureBytes(key: KeyObject): number {
+	let bytes = modulusBytes.get(key);
+	if (bytes === undefined) modulusBytes.set(key, (bytes = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8)));
+	return bytes;
+}
+
+/**
+ * node:crypto accepts an RSA signature one leading zero byte short (OpenSSL pads it back), so a
+ * valid token whose signature starts with 0 had a second spelling; each algorithm's signature
+ * has exactly one length here, so no byte can be added or dropped.
+ */
+function expectedBytes(scheme: SignatureScheme, key: KeyObject): number {
+	return scheme.bytes ?? rsaSignatureBytes(key);
+}
+
 function settled(valid: boolean): boolean {
 	queued -= 1;
 	return valid;
@@ -95,7 +116,7 @@ function settled(valid: boolean): boolean {
 /** True only for a signature that verifies; an error (a malformed signature) counts as false. */
 export function signatureIsValid(parsed: ParsedToken, alg: JwsAlgorithm, key: VerificationKey, threads?: SignatureThreads): Promise<boolean> {
 	const scheme = SCHEMES[alg];
-	if (scheme.bytes !== undefined && parsed.signatureBytes !== scheme.bytes) return Promise.resolve(false);
+	if (parsed.signatureBytes !== expectedBytes(scheme, key.key)) return Promise.resolve(false);
 	const job: SignatureJob = { digest: scheme.digest, key: keyInput(scheme, key.key), data: parsed.signingInput, signature: parsed.signature };
 	if (queued >= MAX_QUEUED_CHECKS) return Promise.resolve(checkNow(job));
 	queued += 1;

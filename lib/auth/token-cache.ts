@@ -69,9 +69,13 @@ export class TokenCache {
 		return hash("sha256", token, "base64url");
 	}
 
-	get(hash: string): CachedVerification | undefined {
+	/**
+	 * The entry, when it is within its deadline and `stillValid` (its key still trusted). An
+	 * entry that fails either is a miss: the token is verified in full again.
+	 */
+	get(hash: string, stillValid: (entry: CachedVerification) => boolean = () => true): CachedVerification | undefined {
 		const entry = this.entries.get(hash);
-		if (entry !== undefined && this.now() < deadlineOf(entry)) {
+		if (entry !== undefined && this.now() < deadlineOf(entry) && stillValid(entry)) {
 			this.events.hit?.();
 			return entry;
 		}
@@ -95,11 +99,15 @@ export class TokenCache {
 		if (deadlineOf(entry) > this.now()) this.entries.set(hash, entry);
 	}
 
-	/** The entry last verified on `connection`, when `presented` is what was presented then. */
-	recall(connection: object, presented: string): CachedVerification | undefined {
+	/**
+	 * The entry last verified on `connection`, when `presented` is what was presented then and
+	 * it is `stillValid`. Only that counts (a hit): otherwise the caller goes on to `get`,
+	 * which counts the lookup once.
+	 */
+	recall(connection: object, presented: string, stillValid: (entry: CachedVerification) => boolean = () => true): CachedVerification | undefined {
 		const last = this.lastOnConnection.get(connection);
 		if (last === undefined || last.presented !== presented) return undefined;
-		if (this.now() >= last.until) {
+		if (this.now() >= last.until || !stillValid(last.entry)) {
 			this.lastOnConnection.delete(connection);
 			return undefined;
 		}

@@ -133,9 +133,9 @@ export class Verifier {
 		const cache = this.options.cache;
 		if (cache === undefined || !cache.seenLately(token)) return this.verifyFully(token);
 		const hash = TokenCache.keyOf(token);
-		const hit = cache.get(hash);
-		const trusted = hit === undefined ? undefined : this.trustedFor(hit);
-		if (hit === undefined || trusted === undefined) return this.verifyFully(token, { hash, presented, connection });
+		const hit = cache.get(hash, this.trustsEntry);
+		if (hit === undefined) return this.verifyFully(token, { hash, presented, connection });
+		const trusted = this.issuers.get(hit.verified.issuer) as TrustedIssuerEntry;
 		// Signature and key are settled; time moves on, so the claim rules run again.
 		const problem = checkClaims(hit.verified.header, hit.verified.claims, trusted.rules, this.now() / 1000);
 		if (problem) {
@@ -151,21 +151,19 @@ export class Verifier {
 	 * are the same string and still hold: no parsing, no hash. Undefined otherwise: use `check`.
 	 */
 	recall(connection: object, presented: string): VerifiedToken | undefined {
-		const cache = this.options.cache;
-		const recalled = cache?.recall(connection, presented);
-		if (recalled === undefined) return undefined;
 		// The rest of the claim rules depend on the token alone, and it is the same token.
-		const trusted = this.trustedFor(recalled);
-		if (trusted !== undefined && checkTimes(recalled.times, trusted.rules, this.now() / 1000) === null) return handOut(recalled.verified);
-		cache?.forget(connection);
-		return undefined;
+		const recalled = this.options.cache?.recall(connection, presented, this.stillHolds);
+		return recalled === undefined ? undefined : handOut(recalled.verified);
 	}
 
-	/** The cached token's issuer, when the key that verified it is still in that issuer's key set. */
-	private trustedFor(entry: CachedVerification): TrustedIssuerEntry | undefined {
+	/** The key that verified a cached token is still in its issuer's key set. */
+	private readonly trustsEntry = (entry: CachedVerification): boolean => this.issuers.get(entry.verified.issuer)?.store.stillTrusts(entry.key) === true;
+
+	/** A remembered verification still holds: its key is trusted and its times are still good under its issuer's rules. */
+	private readonly stillHolds = (entry: CachedVerification): boolean => {
 		const trusted = this.issuers.get(entry.verified.issuer);
-		return trusted?.store.stillTrusts(entry.key) === true ? trusted : undefined;
-	}
+		return trusted?.store.stillTrusts(entry.key) === true && checkTimes(entry.times, trusted.rules, this.now() / 1000) === null;
+	};
 
 	/** Full verification of a token not verified before: a promise unless it fails before the signature step. */
 	private verifyFully(token: string, slot?: CacheSlot): Verdict | Promise<Verdict> {

@@ -68,13 +68,37 @@ export function boundHistogram(registry: MetricRegistry, name: string, labels: L
 		item = histogram.resetItem({ labels: only(labels, histogram.labelNames) }) as unknown as NonNullable<typeof item>;
 		histogram.values.set(hash, item as unknown as Record<string, unknown>);
 	}
-	const bound = item;
+	const bound = item as unknown as { count: number; sum: number; bucketValues: Record<string, number> };
 	const buckets = [...(histogram.buckets ?? [])];
+	// Moleculer's buckets are cumulative (a value counts in every bucket at or above it) and keyed
+	// by the bound as a string: updating a dozen such keys per observation costs more than the
+	// rest of a cached token check. Here an observation adds one to its own bucket, and the
+	// item's bucketValues become getters that sum up when a reporter reads them.
+	const own = new Float64Array(buckets.length);
+	let below = 0;
+	buckets.forEach((le, i) => {
+		const cumulative = bound.bucketValues[String(le)] ?? 0;
+		own[i] = cumulative - below;
+		below = cumulative;
+	});
+	const cumulative: Record<string, number> = {};
+	buckets.forEach((le, i) => {
+		Object.defineProperty(cumulative, String(le), {
+			enumerable: true,
+			get: () => {
+				let sum = 0;
+				for (let j = 0; j <= i; j++) sum += own[j] as number;
+				return sum;
+			}
+		});
+	});
+	bound.bucketValues = cumulative;
 	return value => {
 		bound.count += 1;
 		bound.sum += value;
-		// Moleculer's buckets are cumulative: a value counts in every bucket at or above it.
-		for (let i = buckets.length - 1; i >= 0 && value <= (buckets[i] as number); i--) bound.bucketValues[buckets[i] as number] += 1;
+		let i = 0;
+		while (i < buckets.length && value > (buckets[i] as number)) i++;
+		if (i < buckets.length) own[i] = (own[i] as number) + 1;
 		histogram.setDirty();
 	};
 }

@@ -91,9 +91,11 @@ describe("metrics, logs and tracing", () => {
 
 	it("rate-limits rejection log lines under a flood and counts what it did not log", async () => {
 		const before = logger.lines.filter(l => l.text.includes("request_rejected")).length;
+		const startedAt = Date.now();
 		await Promise.all(Array.from({ length: 200 }, () => get(`${gateway.url}/api/protected`, bearer("garbage.token.here"))));
 		const logged = logger.lines.filter(l => l.text.includes("request_rejected")).length - before;
-		expect(logged).toBeLessThanOrEqual(15);
+		// A bucket of 10 lines refilled at 10 a second (the flood's length depends on the machine).
+		expect(logged).toBeLessThanOrEqual(10 + Math.ceil(((Date.now() - startedAt) / 1000) * 10));
 		const metrics = await (await fetch(metricsUrl)).text();
 		expect(metrics).toMatch(/jwt_rejection_log_lines_suppressed_total\{[^}]*\} (1[89]\d|1[0-9]{2})/);
 		expect(sample(metrics, "jwt_verifications_total", { result: "rejected", reason: "malformed" })).toBeGreaterThanOrEqual(200);

@@ -3,12 +3,24 @@
  * Configured from the environment like the real thing; answers stats over IPC.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { getHeapSpaceStatistics } from "node:v8";
 import { ServiceBroker } from "moleculer";
 import { parseAuthConfig } from "../../lib/auth/config";
 import { createApiService } from "../../services/api.service";
 import ProtectedService from "../../services/protected.service";
 
-export type GatewayMessage = { type: "stats"; rss: number; heapUsed: number; heapTotal: number; loopDelayP99Ms: number; loopDelayMaxMs: number } | { type: "ready"; port: number };
+export type GatewayMessage =
+	| {
+			type: "stats";
+			rss: number;
+			heapUsed: number;
+			heapTotal: number;
+			/** V8's reserved size of each heap space, bytes: where the reserved heap goes. */
+			spaces: Record<string, number>;
+			loopDelayP99Ms: number;
+			loopDelayMaxMs: number;
+	  }
+	| { type: "ready"; port: number };
 
 async function main(): Promise<void> {
 	const broker = new ServiceBroker({ logger: false, metrics: false });
@@ -24,7 +36,8 @@ async function main(): Promise<void> {
 			// Garbage not yet collected is not growth: `settle` measures after a full GC (run with --expose-gc).
 			if (message.settle) (globalThis as { gc?: () => void }).gc?.();
 			const memory = process.memoryUsage();
-			send({ type: "stats", rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, loopDelayP99Ms: loop.percentile(99) / 1e6, loopDelayMaxMs: loop.max / 1e6 });
+			const spaces = Object.fromEntries(getHeapSpaceStatistics().map(space => [space.space_name, space.space_size]));
+			send({ type: "stats", rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, spaces, loopDelayP99Ms: loop.percentile(99) / 1e6, loopDelayMaxMs: loop.max / 1e6 });
 		} else if (message.type === "reset-loop") {
 			loop.reset();
 		} else if (message.type === "stop") {

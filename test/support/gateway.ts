@@ -31,12 +31,15 @@ export interface GatewayOptions {
 	readonly broker?: BrokerOptions;
 	/** Wait until /health/ready answers 200 (default true). */
 	readonly waitReady?: boolean;
+	/** Settings of the api service over its own (e.g. a short `bodyReadTimeout`). */
+	readonly apiSettings?: Record<string, unknown>;
 }
 
 export async function startGateway(env: Env, options: GatewayOptions = {}): Promise<Gateway> {
 	const config = parseAuthConfig({ PORT: "0", ...env });
 	const broker = new ServiceBroker({ logger: false, metrics: false, ...options.broker });
-	const api = broker.createService(createApiService(config));
+	const schema = createApiService(config);
+	const api = broker.createService(options.apiSettings ? { name: "api", mixins: [schema], settings: options.apiSettings } : schema);
 	for (const schema of options.services ?? [ProtectedService]) broker.createService(schema);
 	await broker.start();
 	const address = (api as unknown as { server: { address(): { port: number } } }).server.address();

@@ -26,11 +26,19 @@ export class KeyServer {
 	body: string | null = null;
 	/** When set, the discovery document names this issuer instead of the real one. */
 	discoveryIssuer: string | null = null;
+	/** Whether a discovery document is published (else 404); can change while running. */
+	discovery: boolean;
+	/** When set, the discovery document names this jwks_uri instead of the real one. */
+	discoveryJwksUri: string | null = null;
+	/** The key set's file name under `/.well-known/`, named by discovery; can change while running. */
+	jwksName = "jwks.json";
 	private readonly hits = new Map<string, number>();
 	private server: Server | null = null;
 	private port = 0;
 
-	constructor(private readonly options: KeyServerOptions = {}) {}
+	constructor(private readonly options: KeyServerOptions = {}) {
+		this.discovery = options.discovery !== false;
+	}
 
 	get origin(): string {
 		return `http://127.0.0.1:${this.port}`;
@@ -41,7 +49,7 @@ export class KeyServer {
 	}
 
 	get jwksPath(): string {
-		return `${this.options.issuerPath ?? "/issuer"}/.well-known/jwks.json`;
+		return `${this.options.issuerPath ?? "/issuer"}/.well-known/${this.jwksName}`;
 	}
 
 	get jwksUri(): string {
@@ -124,8 +132,8 @@ export class KeyServer {
 			default:
 		}
 		if (path === `${base}/.well-known/openid-configuration`) {
-			if (this.options.discovery === false) return void res.writeHead(404).end();
-			return this.json(res, { issuer: this.discoveryIssuer ?? this.issuer, jwks_uri: this.jwksUri });
+			if (!this.discovery) return void res.writeHead(404).end();
+			return this.json(res, { issuer: this.discoveryIssuer ?? this.issuer, jwks_uri: this.discoveryJwksUri ?? this.jwksUri });
 		}
 		if (path === this.jwksPath) {
 			if (this.mode === "garbage") return void res.writeHead(200, { "content-type": "application/json" }).end("<html>not json");

@@ -2,7 +2,7 @@
  * docker-compose.yml, checked without a Docker engine: parsed and held against the image the
  * Dockerfile builds and the environment conventions of the services it runs.
  */
-import { DEFAULTS } from "../../lib/auth/config";
+import { DEFAULTS, parseAuthConfig } from "../../lib/auth/config";
 import { buildContext, composeEnv, type ComposeService, dependsOn, env, loadYaml, parseDockerfile, publishedPorts, read, record } from "../support/dockerfile";
 
 // ---------- the files under test ----------
@@ -76,6 +76,15 @@ describe("docker-compose.yml", () => {
 			expect(service.env.JWT_ISSUER).toBe(issuer.env.DEV_ISSUER_URL);
 			// The issuer's health check comes from the image.
 			expect(dependsOn(service.spec)[issuer.name]).toBe("service_healthy");
+		}
+	});
+
+	it("gives every api node a configuration that starts in production (plain-http stand-in issuer allowed explicitly)", () => {
+		for (const service of byRole("api")) {
+			const env = { ...imageEnv, ...service.env };
+			expect(() => parseAuthConfig(env)).not.toThrow();
+			// Without JWT_ALLOW_HTTP the same node would refuse its plain-http issuer.
+			expect(() => parseAuthConfig({ ...env, JWT_ALLOW_HTTP: undefined })).toThrow(/JWT_ALLOW_HTTP=true/);
 		}
 	});
 

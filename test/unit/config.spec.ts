@@ -113,3 +113,30 @@ describe("parseAuthConfig", () => {
 		expect(config.algorithms).toEqual(["ES256", "PS256"]);
 	});
 });
+
+describe("https for key URLs in production", () => {
+	const production = { NODE_ENV: "production" };
+
+	it.each([
+		["JWT_ISSUER", { JWT_ISSUER: "http://auth.example.com/" }],
+		["JWKS_URI", { JWT_ISSUER: ISSUER, JWKS_URI: "http://auth.example.com/jwks.json" }],
+		["JWT_ISSUER", { JWT_ISSUER: `${ISSUER},http://10.0.0.5/issuer` }]
+	])("stops at start on a plain-http %s, naming the URL", (variable, env) => {
+		const err = failure({ ...production, ...env });
+		expect(err.variable).toBe(variable);
+		expect(err.message).toMatch(/"http:\/\/[^"]+" is not https/);
+		expect(err.message).toContain("JWT_ALLOW_HTTP=true");
+	});
+
+	it.each(["http://127.0.0.1:8080/issuer", "http://127.9.9.9/", "http://localhost:3000/", "http://[::1]:3000/"])("accepts the loopback issuer %s", issuer => {
+		expect(parseAuthConfig({ ...production, JWT_ISSUER: issuer }).jwks.requireHttps).toBe(true);
+	});
+
+	it("accepts plain http with JWT_ALLOW_HTTP=true, and requires https for discovery otherwise", () => {
+		const allowed = parseAuthConfig({ ...production, JWT_ISSUER: "http://issuer:3000/", JWT_ALLOW_HTTP: "true" });
+		expect(allowed.jwks.requireHttps).toBe(false);
+		expect(parseAuthConfig({ ...production, JWT_ISSUER: ISSUER }).jwks.requireHttps).toBe(true);
+		expect(parseAuthConfig({ JWT_ISSUER: "http://issuer:3000/" }).jwks.requireHttps).toBe(false);
+		expect(failure({ ...production, JWT_ISSUER: ISSUER, JWT_ALLOW_HTTP: "yes" }).variable).toBe("JWT_ALLOW_HTTP");
+	});
+});

@@ -5,7 +5,7 @@
  * on either way of checking. EdDSA, which jsonwebtoken cannot verify, is checked against
  * node:crypto's synchronous one-shot verify.
  */
-import { createPublicKey, verify as cryptoVerify } from "node:crypto";
+import { constants, createPublicKey, verify as cryptoVerify } from "node:crypto";
 import fc from "fast-check";
 import jwt from "jsonwebtoken";
 import type { JwsAlgorithm } from "../../lib/auth/algorithms";
@@ -14,6 +14,7 @@ import { checkOnThreadPool, MAX_QUEUED_CHECKS, queuedChecks, signatureIsValid as
 import { SignatureThreads } from "../../lib/auth/signature-threads";
 import { parseToken, type ParsedToken } from "../../lib/auth/token";
 import { generateSigningKey, mintToken, signJwt, type SigningAlgorithm } from "../../lib/dev-issuer/signer";
+import { tokenWithLeadingZero, withSignatureBytes } from "../support/attack-kit";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
 const JWS_ALGORITHMS: SigningAlgorithm[] = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "ES512"];
@@ -113,6 +114,32 @@ describe.each(WAYS)("signature step: EdDSA %s", (_way, of) => {
 		const rsa = setup("RS256").key;
 		expect(await signatureIsValid(structure, "EdDSA", rsa)).toBe(false);
 		expect(signing.kid).toBe("k-EdDSA");
+	});
+});
+
+describe.each(WAYS)("signature step: one spelling per signature %s", (_way, of) => {
+	it.each([
+		["RS256", false],
+		["PS256", true]
+	] as const)("refuses a %s signature with its leading zero byte dropped or one added (node:crypto alone accepts the dropped one: %s)", async (alg, gap) => {
+		const { signing, publicKey, key } = setup(alg);
+		const token = tokenWithLeadingZero(signing, () => ({ iss: "https://issuer.example" }));
+		const stripped = withSignatureBytes(token, bytes => bytes.subarray(1));
+		const structure = parsed(stripped) as ParsedToken;
+		// The gap itself: for PSS, OpenSSL pads the short signature back and verifies it.
+		const options = alg === "PS256" ? { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST } : publicKey;
+		expect(cryptoVerify("sha256", Buffer.from(structure.signingInput), options, Buffer.from(structure.signature, "base64url"))).toBe(gap);
+		expect(await checkSignature(parsed(token) as ParsedToken, alg, key, of())).toBe(true);
+		expect(await checkSignature(structure, alg, key, of())).toBe(false);
+		expect(await checkSignature(parsed(withSignatureBytes(token, bytes => Buffer.concat([Buffer.alloc(1), bytes]))) as ParsedToken, alg, key, of())).toBe(false);
+	});
+
+	it.each(["ES256", "ES384", "ES512"] as const)("refuses a %s signature with a zero byte added in front or at the end", async alg => {
+		const { key, token } = setup(alg);
+		expect(await checkSignature(parsed(token) as ParsedToken, alg, key, of())).toBe(true);
+		for (const change of [(bytes: Buffer) => Buffer.concat([Buffer.alloc(1), bytes]), (bytes: Buffer) => Buffer.concat([bytes, Buffer.alloc(1)])]) {
+			expect(await checkSignature(parsed(withSignatureBytes(token, change)) as ParsedToken, alg, key, of())).toBe(false);
+		}
 	});
 });
 
