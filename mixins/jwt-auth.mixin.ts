@@ -1,12 +1,14 @@
 /**
- * Gives a moleculer-web gateway its `authorize` hook, and the broker-only `verify` and
- * `refreshKeys` actions. A thin adapter: policy lives in lib/auth, and every status, header
+ * Gives a moleculer-web gateway its `authorize` hook and the broker-only actions `verify`,
+ * `refreshKeys` (on every gateway node: cluster-keys.mixin.ts) and `revoke`
+ * (revocation.mixin.ts). A thin adapter: policy lives in lib/auth, and every status, header
  * and body comes from the reason table.
  */
 import type { Context, Service, ServiceSchema, Span } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { IncomingRequest } from "moleculer-web";
 import { Authenticator } from "../lib/auth/authenticator";
+import { bearerToken } from "../lib/auth/bearer";
 import type { AuthConfig } from "../lib/auth/config";
 import { unmetDemand } from "../lib/auth/authorization";
 import { parseClaimPath, type ClaimPath } from "../lib/auth/claim-path";
@@ -15,11 +17,15 @@ import { requirementOf, type Requirement } from "../lib/auth/requirement";
 import { resourceMetadataUrl } from "../lib/auth/resource-metadata";
 import { isPending, type Verdict } from "../lib/auth/verifier";
 import { AuthTelemetry } from "./auth-telemetry";
+import { clusterKeysMixin } from "./cluster-keys.mixin";
+import { revocationMixin } from "./revocation.mixin";
 
 const { UnAuthorizedError, ForbiddenError, ServiceUnavailableError } = ApiGateway.Errors;
 
 export interface GatewayMeta {
 	user?: Record<string, unknown> | null;
+	/** JWT_PROPAGATE_TOKEN=true: the bearer token, for services that verify it themselves. */
+	authToken?: string;
 	$responseHeaders?: Record<string, string>;
 }
 
@@ -43,7 +49,7 @@ const KEY_SET_AGE_INTERVAL_MS = 5000;
 type JwtAuthThis = Service & JwtAuthMethods & JwtAuthVars;
 
 /** The error class for each status of the reason table; its body keeps moleculer-web's shape. */
-function errorFor(rejection: Rejection): Error {
+export function errorFor(rejection: Rejection): Error {
 	const spec = REASONS[rejection.reason];
 	const data = {
 		reason: rejection.reason,
@@ -60,6 +66,7 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 	const rolesClaim = parseClaimPath(config.rolesClaim) as ClaimPath;
 	const metadataUrl = resourceMetadataUrl(config);
 	const mixin: Partial<ServiceSchema<object, JwtAuthMethods, JwtAuthVars, JwtAuthThis>> = {
+		mixins: [clusterKeysMixin(), revocationMixin(config)],
 		actions: {
 			/** Broker-only (never aliased): claims of a valid token, or the typed reason it fails. */
 			verify: {
@@ -72,18 +79,6 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 					if (verdict.ok) return { valid: true, issuer: verdict.issuer, alg: verdict.alg, kid: verdict.kid, claims: verdict.claims };
 					const spec = REASONS[verdict.reason];
 					return { valid: false, reason: verdict.reason, status: spec.status, type: spec.type, description: verdict.detail ?? spec.description };
-				}
-			},
-			/** Broker-only: refetch key sets now, bypassing the cooldown, and report what changed. */
-			refreshKeys: {
-				visibility: "public",
-				params: { issuer: { type: "string", optional: true } },
-				async handler(this: JwtAuthThis, ctx: Context<{ issuer?: string }>) {
-					const reports = await this.authenticator.refreshKeys(ctx.params.issuer);
-					for (const report of reports) {
-						this.logger.info(`Key set of ${report.issuer} refreshed on request: ${report.ok ? `added [${report.added}], removed [${report.removed}]` : `failed: ${report.error}`}`);
-					}
-					return reports;
 				}
 			}
 		},
@@ -98,6 +93,7 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 					throw this.rejectionError(ctx, reject("action_misdeclared"));
 				}
 				const authorization = req.headers.authorization;
+				if (config.propagateToken && authorization !== undefined) ctx.meta.authToken = bearerToken(authorization) ?? undefined;
 				const span = authorization !== undefined && this.broker.isTracingEnabled() ? ctx.startSpan("jwt.verify") : null;
 				const startedAt = this.telemetry.timed ? performance.now() : 0;
 				const verdict = this.checkCredentials(authorization, req.socket ?? undefined);

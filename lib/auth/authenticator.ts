@@ -5,10 +5,12 @@
 import { bearerToken } from "./bearer";
 import type { AuthConfig } from "./config";
 import { IssuerKeyStore, type KeyStoreEvents, type RefreshReport } from "./key-store";
+import { reject } from "./reasons";
+import { RevocationList } from "./revocations";
 import { checkOnThreadPool } from "./signature";
 import { SignatureThreads, type SignatureThreadEvents } from "./signature-threads";
 import { DEFAULT_TOKEN_CACHE_SIZE, TokenCache, type TokenCacheEvents } from "./token-cache";
-import { Verifier, type Verdict } from "./verifier";
+import { isPending, Verifier, type Verdict } from "./verifier";
 
 export interface Readiness {
 	readonly ready: boolean;
@@ -26,6 +28,8 @@ export class Authenticator {
 	readonly stores: ReadonlyMap<string, IssuerKeyStore>;
 	/** Null when signatures are checked on node:crypto's thread pool (JWT_VERIFY_THREADS=0). */
 	readonly signatureThreads: SignatureThreads | null;
+	/** Checked after verification, so cached and remembered tokens are refused too (revocations.ts). */
+	readonly revocations: RevocationList;
 	private readonly verifier: Verifier;
 
 	constructor(
@@ -41,6 +45,8 @@ export class Authenticator {
 			})
 		);
 		this.stores = new Map([...trusted].map(([issuer, entry]) => [issuer, entry.store]));
+		const clockTolerance = Math.max(...config.issuers.map(issuer => issuer.rules.clockTolerance), config.clockTolerance);
+		this.revocations = new RevocationList({ ...config.revocation, clockTolerance, now: options.now });
 		this.signatureThreads = config.verifyThreads > 0 ? new SignatureThreads(config.verifyThreads, checkOnThreadPool, options.events) : null;
 		this.verifier = new Verifier(trusted, {
 			now: options.now,
@@ -60,7 +66,7 @@ export class Authenticator {
 	}
 
 	verify(token: string): Promise<Verdict> {
-		return this.verifier.verify(token);
+		return this.verifier.verify(token).then(verdict => this.screened(verdict, true));
 	}
 
 	/**
@@ -71,9 +77,20 @@ export class Authenticator {
 	checkAuthorization(authorization: string | undefined, connection?: object): Verdict | Promise<Verdict> | null {
 		if (authorization === undefined) return null;
 		const recalled = connection === undefined ? undefined : this.verifier.recall(connection, authorization);
-		if (recalled !== undefined) return recalled;
+		if (recalled !== undefined) return this.revocations.count === 0 ? recalled : this.screened(recalled, false);
 		const token = bearerToken(authorization);
-		return token === null ? null : this.verifier.check(token, connection, authorization);
+		if (token === null) return null;
+		const verdict = this.verifier.check(token, connection, authorization);
+		// Pending: verified in full now, so its lifetime is news. Settled: a cache hit, or a failure.
+		if (isPending(verdict)) return verdict.then(settled => this.screened(settled, true));
+		return this.revocations.count === 0 ? verdict : this.screened(verdict, false);
+	}
+
+	/** A verified token that matches a revocation is refused, wherever its verdict came from. */
+	private screened(verdict: Verdict, verifiedNow: boolean): Verdict {
+		if (!verdict.ok) return verdict;
+		if (verifiedNow) this.revocations.observe(verdict.claims);
+		return this.revocations.count !== 0 && this.revocations.matches(verdict.claims) ? reject("revoked") : verdict;
 	}
 
 	/** Tokens in the verified-token cache (for tests and diagnostics). */

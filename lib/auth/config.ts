@@ -8,6 +8,7 @@
 import { isSupportedAlgorithm, SUPPORTED_ALGORITHMS, type JwsAlgorithm } from "./algorithms";
 import { parseClaimPath } from "./claim-path";
 import { issuersFromFile } from "./issuers-file";
+import { parseRevocationConfig, type RevocationConfig } from "./revocation-config";
 import { defaultThreadCount } from "./signature-threads";
 import { firstInsecureUrl } from "./url-policy";
 
@@ -64,6 +65,9 @@ export interface AuthConfig {
 	readonly rolesClaim: string;
 	/** The gateway's public origin: RFC 9728 `resource`, no trailing slash. */
 	readonly publicUrl: string;
+	readonly revocation: RevocationConfig;
+	/** JWT_PROPAGATE_TOKEN: the gateway passes the bearer token on with each call (zero-trust.mixin.ts). */
+	readonly propagateToken: boolean;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -214,6 +218,26 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
 		name: "DEV_ISSUER_URL",
 		default: `http://127.0.0.1:$PORT${DEFAULTS.DEV_ISSUER_PATH}`,
 		meaning: "development issuer only: the issuer URL its tokens carry and the gateway fetches keys from"
+	},
+	{
+		name: "JWT_PROPAGATE_TOKEN",
+		default: "false",
+		meaning: "`true` on every node: the gateway passes the bearer token along with each call (`ctx.meta.authToken`), and services with `zeroTrustMixin` verify it themselves"
+	},
+	{
+		name: "REVOCATION_REDIS_URL",
+		default: "none",
+		meaning: "`redis://` or `rediss://` URL: `api.revoke` entries are also kept in Redis, so a gateway that starts later honours them; otherwise they live in the running nodes only"
+	},
+	{
+		name: "REVOCATION_MAX_ENTRIES",
+		default: "100000",
+		meaning: "revocation entries a gateway holds (about 0.4 KiB each at most); a full list refuses new ones with `REVOCATION_LIST_FULL`"
+	},
+	{
+		name: "REVOCATION_MAX_LIFETIME",
+		default: "86400",
+		meaning: "seconds: the longest lifetime of a token; a revocation without `exp` is kept at most this long (less once the tokens seen are shorter)"
 	}
 ];
 
@@ -364,7 +388,9 @@ export function parseAuthConfig(env: Env): AuthConfig {
 		jwks,
 		verifyThreads: integer(env, "JWT_VERIFY_THREADS", defaultThreadCount(), 0, MAX_VERIFY_THREADS),
 		rolesClaim,
-		publicUrl: blank(env.PUBLIC_URL) ? `http://localhost:${port}` : publicUrl((env.PUBLIC_URL as string).trim())
+		publicUrl: blank(env.PUBLIC_URL) ? `http://localhost:${port}` : publicUrl((env.PUBLIC_URL as string).trim()),
+		revocation: parseRevocationConfig(env),
+		propagateToken: flag(env, "JWT_PROPAGATE_TOKEN")
 	};
 }
 

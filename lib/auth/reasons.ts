@@ -62,6 +62,7 @@ export const REASONS = {
 	issued_in_future: invalid("The token was issued in the future (iat)", "Clock skew between issuer and gateway; check NTP or raise JWT_CLOCK_TOLERANCE."),
 	too_old: invalid("The token is older than the allowed maximum age", "The token's `iat` is older than JWT_MAX_TOKEN_AGE; the client must get a new token."),
 	audience_mismatch: invalid("The token is not meant for this audience", "`aud` must contain one of JWT_AUDIENCE; the token was minted for another API."),
+	revoked: invalid("The token has been revoked", "An operator revoked the token (`api.revoke { jti }`) or its subject (`api.revoke { sub }`); the client must get a new token."),
 	type_mismatch: invalid("The token type is not accepted", "The header `typ` must match JWT_TYPE (e.g. at+jwt): an ID token or other JWT was sent as an access token."),
 	insufficient_scope: {
 		status: 403,

@@ -10,16 +10,16 @@ import { createApiService } from "../../services/api.service";
 import ProtectedService from "../../services/protected.service";
 import { KeyServer } from "../support/key-server";
 import { bearer, get, waitFor } from "../support/gateway";
-import { NATS_URL, requireNats, uniqueNamespace } from "../support/nats";
+import { NATS_URL, uniqueNamespace } from "../support/nats";
+import { describeWithNats } from "../support/nats-gate";
 
 jest.setTimeout(90_000);
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
-describe("cluster faults over NATS", () => {
+describeWithNats()("cluster faults over NATS", () => {
 	let issuer: KeyServer;
 	let namespace: string;
-	let nats = false;
 	const brokers: ServiceBroker[] = [];
 
 	function node(nodeID: string, schemas: ServiceSchema[]): ServiceBroker {
@@ -39,7 +39,6 @@ describe("cluster faults over NATS", () => {
 	}
 
 	beforeAll(async () => {
-		nats = await requireNats();
 		issuer = await new KeyServer().start();
 		issuer.addKey("EdDSA", "faults");
 	});
@@ -69,7 +68,6 @@ describe("cluster faults over NATS", () => {
 	}
 
 	it("loses no request when one of two protected nodes stops under load", async () => {
-		if (!nats) return;
 		const gw = node("gw", [gatewaySchema()]);
 		const svc1 = node("svc-1", [ProtectedService]);
 		node("svc-2", [ProtectedService]);
@@ -90,7 +88,6 @@ describe("cluster faults over NATS", () => {
 	});
 
 	it("answers 503 quickly when no protected node is left, and serves again when one comes back", async () => {
-		if (!nats) return;
 		const gw = node("gw", [gatewaySchema()]);
 		const svc = node("svc", [ProtectedService]);
 		await Promise.all([gw.start(), svc.start()]);
@@ -109,7 +106,6 @@ describe("cluster faults over NATS", () => {
 	});
 
 	it("lets two gateway nodes serve the same tokens", async () => {
-		if (!nats) return;
 		const gw1 = node("gw-1", [gatewaySchema()]);
 		const gw2 = node("gw-2", [gatewaySchema()]);
 		node("svc", [ProtectedService]);
@@ -125,7 +121,6 @@ describe("cluster faults over NATS", () => {
 	});
 
 	it("finishes in-flight requests before a stopping node leaves", async () => {
-		if (!nats) return;
 		const slowProtected: ServiceSchema = {
 			name: "protected",
 			actions: {

@@ -9,7 +9,8 @@ import { createApiService } from "../../services/api.service";
 import ProtectedService from "../../services/protected.service";
 import { KeyServer } from "../support/key-server";
 import { bearer, freePort, get, waitFor } from "../support/gateway";
-import { NATS_URL, requireNats, uniqueNamespace } from "../support/nats";
+import { NATS_URL, uniqueNamespace } from "../support/nats";
+import { describeWithNats } from "../support/nats-gate";
 import { run, type Running } from "../support/process";
 
 jest.setTimeout(90_000);
@@ -34,19 +35,20 @@ async function tcpTransporter(): Promise<[BrokerOptions["transporter"], BrokerOp
 	];
 }
 
-describe.each([
-	["TCP", tcpTransporter],
-	["NATS", async (): Promise<[BrokerOptions["transporter"], BrokerOptions["transporter"]]> => {
-		const nats = { type: "NATS" as const, options: { servers: [NATS_URL] } };
-		return [nats, nats];
-	}]
-])("two brokers over %s", (name, transporters) => {
+async function natsTransporter(): Promise<[BrokerOptions["transporter"], BrokerOptions["transporter"]]> {
+	const nats = { type: "NATS" as const, options: { servers: [NATS_URL] } };
+	return [nats, nats];
+}
+
+for (const [name, transporters, suite] of [
+	["TCP", tcpTransporter, describe],
+	["NATS", natsTransporter, describeWithNats()]
+] as const) suite(`two brokers over ${name}`, () => {
 	let gw: ServiceBroker | undefined;
 	let svc: ServiceBroker | undefined;
 	let url = "";
 
 	beforeAll(async () => {
-		if (name === "NATS" && !(await requireNats())) return;
 		const [gwTransporter, svcTransporter] = await transporters();
 		const namespace = uniqueNamespace(`two-nodes-${name}`);
 		gw = new ServiceBroker({ namespace, nodeID: "gw", transporter: gwTransporter, logger: false });
@@ -64,7 +66,7 @@ describe.each([
 	});
 
 	it("serves GET /api/protected from the other node with the verified claims", async () => {
-		if (!gw) return;
+		if (!gw) throw new Error("the gateway did not start");
 		const res = await get(`${url}/api/protected`, bearer(issuer.mint(issuer.keys[0], { sub: `over-${name}`, scope: "read:things" })));
 		expect(res.status).toBe(200);
 		expect(res.body).toMatchObject({ message: "Access granted", user: { sub: `over-${name}`, iss: issuer.issuer } });
@@ -72,13 +74,12 @@ describe.each([
 	});
 });
 
-describe("split nodes from the built output over NATS (SERVICES=api / SERVICES=protected)", () => {
+describeWithNats()("split nodes from the built output over NATS (SERVICES=api / SERVICES=protected)", () => {
 	const nodes: Running[] = [];
 	let port = 0;
 	let ready = false;
 
 	beforeAll(async () => {
-		if (!(await requireNats())) return;
 		port = await freePort();
 		const common = { TRANSPORTER: NATS_URL, NAMESPACE: uniqueNamespace("split"), SERVICEDIR: "dist/services", METRICS: "false", JWT_ISSUER: issuer.issuer };
 		const runner = ["node_modules/moleculer/bin/moleculer-runner.js", "--config", "dist/moleculer.config.js"];
@@ -93,7 +94,7 @@ describe("split nodes from the built output over NATS (SERVICES=api / SERVICES=p
 	});
 
 	it("serves the protected action on another process with the claims that crossed NATS", async () => {
-		if (!ready) return;
+		expect(ready).toBe(true);
 		const res = await get(`http://127.0.0.1:${port}/api/protected`, bearer(issuer.mint(issuer.keys[0], { sub: "split-user" })));
 		expect(res.status).toBe(200);
 		expect((res.body.user as Record<string, unknown>).sub).toBe("split-user");

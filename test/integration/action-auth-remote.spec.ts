@@ -7,7 +7,8 @@ import type { SigningKey } from "../../lib/dev-issuer/signer";
 import { parseAuthConfig } from "../../lib/auth/config";
 import { KeyServer } from "../support/key-server";
 import { freePort, waitFor } from "../support/gateway";
-import { NATS_URL, requireNats, uniqueNamespace } from "../support/nats";
+import { NATS_URL, uniqueNamespace } from "../support/nats";
+import { describeWithNats } from "../support/nats-gate";
 import { expectAnswer, NO_TOKEN, send } from "../support/attack-kit";
 import { ENDPOINTS, gatewaySchema, REQUIRED_SCOPES, ThingsService, urlOf, type Endpoint } from "../support/action-gateway";
 
@@ -41,16 +42,15 @@ afterAll(async () => {
 	await issuer.stop();
 });
 
-describe.each([
-	["TCP", tcp],
-	["NATS", nats]
-])("things on another node over %s", (name, transporters) => {
+for (const [name, transporters, suite] of [
+	["TCP", tcp, describe],
+	["NATS", nats, describeWithNats()]
+] as const) suite(`things on another node over ${name}`, () => {
 	let gwBroker: ServiceBroker | undefined;
 	let svcBroker: ServiceBroker | undefined;
 	let url = "";
 
 	beforeAll(async () => {
-		if (name === "NATS" && !(await requireNats())) return;
 		const [gwTransporter, svcTransporter] = await transporters();
 		const namespace = uniqueNamespace(`action-auth-${name}`);
 		gwBroker = new ServiceBroker({ namespace, nodeID: "gw-node", transporter: gwTransporter, logger: false, metrics: false });
@@ -71,12 +71,10 @@ describe.each([
 	const valid = (scope?: string) => issuer.mint(key, { sub: `remote-${name}`, ...(scope === undefined ? {} : { scope }) });
 
 	it("has things only on the other node", () => {
-		if (!gwBroker) return;
-		expect(gwBroker.registry.getServiceList({ onlyLocal: true }).map(s => s.name)).not.toContain("things");
+		expect(gwBroker?.registry.getServiceList({ onlyLocal: true }).map(s => s.name)).not.toContain("things");
 	});
 
 	it.each(["explicit", "rest"] as const)("answers 403 INSUFFICIENT_SCOPE for the remote scoped action without a scope (%s)", async kind => {
-		if (!gwBroker) return;
 		const res = await hit(ENDPOINTS[kind].scoped, valid("read:things"));
 		expect(res.status).toBe(403);
 		expect(res.headers.get("www-authenticate")).toBe(
@@ -86,28 +84,24 @@ describe.each([
 	});
 
 	it("answers 200 for the remote scoped action with both scopes, and the claims cross the wire", async () => {
-		if (!gwBroker) return;
 		const res = await hit(ENDPOINTS.explicit.scoped, valid("read:things write:things"));
 		expect(res.status).toBe(200);
 		expect(res.body).toMatchObject({ action: "update", user: { sub: `remote-${name}`, iss: issuer.issuer } });
 	});
 
 	it("answers 200 for the remote public action without a token", async () => {
-		if (!gwBroker) return;
 		const res = await hit(ENDPOINTS.rest.public);
 		expect(res.status).toBe(200);
 		expect(res.body).toEqual({ action: "list", hasUser: false, user: null });
 	});
 
 	it("answers 200 with user null for the remote optional action without a token", async () => {
-		if (!gwBroker) return;
 		const res = await hit(ENDPOINTS.explicit.optional);
 		expect(res.status).toBe(200);
 		expect(res.body).toEqual({ action: "feed", hasUser: true, user: null });
 	});
 
 	it("answers 401 NO_TOKEN for the remote default action without a token", async () => {
-		if (!gwBroker) return;
 		expectAnswer(await hit(ENDPOINTS.rest.default), NO_TOKEN, "");
 	});
 });

@@ -15,7 +15,7 @@ socket.once("data", chunk => process.exit(chunk.toString().startsWith("INFO") ? 
 socket.once("error", () => process.exit(1));
 `;
 
-function ciIsSet(): boolean {
+export function ciIsSet(): boolean {
 	const ci = process.env.CI;
 	return ci !== undefined && ci !== "" && ci !== "0" && ci.toLowerCase() !== "false";
 }

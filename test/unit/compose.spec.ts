@@ -18,7 +18,8 @@ const services: ComposeService[] = Object.entries(record(compose.services, "serv
 const byRole = (role: string) => services.filter(service => service.env.SERVICES === role);
 const natsService = services.find(service => typeof service.spec.image === "string" && /^nats:/.test(service.spec.image));
 const issuerService = services.find(service => service.name === "issuer");
-const appServices = services.filter(service => service !== natsService);
+const redisService = services.find(service => typeof service.spec.image === "string" && /^redis:/.test(service.spec.image));
+const appServices = services.filter(service => service !== natsService && service !== redisService);
 const clusterServices = [...byRole("api"), ...byRole("protected")];
 
 describe("docker-compose.yml", () => {
@@ -101,5 +102,25 @@ describe("docker-compose.yml", () => {
 		expect(issuer.env.NODE_ENV ?? imageEnv.NODE_ENV).not.toBe("production");
 		expect(issuer.env.SERVICES).toBeUndefined();
 		expect(issuer.env.TRANSPORTER).toBeUndefined();
+	});
+
+	it("admits only clients with NATS's user and password, and every node has them", () => {
+		const command = ((natsService as ComposeService).spec.command as string[]).join(" ");
+		const [, user, password] = /--user (\S+) --pass (\S+)/.exec(command) ?? [];
+		expect(user && password).toBeTruthy();
+		for (const service of clusterServices) {
+			const transporter = new URL(service.env.TRANSPORTER ?? "invalid:");
+			expect({ service: service.name, user: transporter.username, password: decodeURIComponent(transporter.password) }).toEqual({ service: service.name, user, password });
+		}
+	});
+
+	it("keeps the api nodes' revocations in a pinned Redis they wait for", () => {
+		expect(redisService?.spec.image).toMatch(/^redis:\d+\.\d+[\w.-]*$/);
+		const redis = redisService as ComposeService;
+		expect(JSON.stringify(record(redis.spec.healthcheck, "redis healthcheck").test)).toMatch(/redis-cli.*ping/);
+		for (const service of byRole("api")) {
+			expect(new URL(service.env.REVOCATION_REDIS_URL ?? "invalid:")).toMatchObject({ protocol: "redis:", hostname: redis.name, port: "6379" });
+			expect(dependsOn(service.spec)[redis.name]).toBe("service_healthy");
+		}
 	});
 });
