@@ -8,7 +8,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, waitFor } from "./gateway";
-import { ciIsSet } from "./nats-gate";
+import { ciIsSet } from "./server-gate";
 
 export interface SecureNats {
 	readonly port: number;
