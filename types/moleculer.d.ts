@@ -3,7 +3,7 @@ import type { ActionAuth } from "../lib/auth/requirement";
 
 declare module "moleculer" {
 	interface ActionSchema {
-		/** What the gateway requires of the caller before this action runs (see CONTRACT.md). */
+		/** What the gateway requires of the caller before this action runs (see docs/CONTRACT.md). */
 		auth?: ActionAuth;
 	}
 }

@@ -1,5 +1,5 @@
 /**
- * What an action asks of the caller, declared on the action as `auth` (CONTRACT.md):
+ * What an action asks of the caller, declared on the action as `auth` (docs/CONTRACT.md):
  * `false` public, `"optional"` a token, when one is sent, must be valid, no declaration (or
  * `"required"`) a valid token, and an object of parts that must all hold. A declaration is
  * compiled once (per declaration object, so per action, local or remote) and the compiled form

@@ -1,5 +1,5 @@
 /**
- * What an anonymous client can make the gateway do (CONTRACT "Second round"), played as the
+ * What an anonymous client can make the gateway do (docs/CONTRACT.md, "Second round"), played as the
  * client over real sockets: bodies that cannot be decoded, bodies that never finish, a burst
  * of 503s and the log lines it causes. The verified-token cache under unknown-kid refetches is
  * in anonymous-refetch.spec.ts.

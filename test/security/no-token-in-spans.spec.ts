@@ -1,5 +1,5 @@
 /**
- * No token reaches a trace span, its name, its tags or its logs (CONTRACT "Cluster"): the real
+ * No token reaches a trace span, its name, its tags or its logs (docs/CONTRACT.md, "Cluster"): the real
  * gateway with tracing on and every action tag Moleculer can add switched on globally, an
  * exporter that keeps what Jaeger or Zipkin would receive, and tokens sent every way a client
  * or an operator can: the header, the query string, the broker's verify action, a mint.

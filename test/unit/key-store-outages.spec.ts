@@ -1,5 +1,5 @@
 /**
- * The key store's second round (CONTRACT "Second round"), against a real key server: unknown
+ * The key store's second round (docs/CONTRACT.md, "Second round"), against a real key server: unknown
  * kids during an outage, discovery that is never remembered as failed, a refetch of the same
  * keys, and https for discovered key sets.
  */

@@ -1,5 +1,5 @@
 /**
- * The verified-token cache across refetches (CONTRACT "Second round"): a refetch that returns
+ * The verified-token cache across refetches (docs/CONTRACT.md, "Second round"): a refetch that returns
  * the same key material keeps every cached verification, so an anonymous client's made-up kid
  * flushes nothing; a token verified again in full counts as a miss, never a hit.
  */
