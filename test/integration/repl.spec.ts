@@ -1,7 +1,9 @@
 /**
  * The README's REPL session, typed into `npm run dev` for real: mint a token with the
- * development issuer, verify it, call protected.get, refresh keys, quit.
+ * development issuer, verify it, call protected.get, refresh keys, quit; and its hot reload.
  */
+import { utimesSync } from "node:fs";
+import { join } from "node:path";
 import { freePort } from "../support/gateway";
 import { run, type Running } from "../support/process";
 
@@ -28,6 +30,17 @@ describe("npm run dev with the Moleculer REPL", () => {
 		await app.waitFor(/valid: true/);
 		expect(app.text).toMatch(/sub: 'alice'/);
 		expect(app.text).toMatch(/scope: 'read:things write:things'/);
+	});
+
+	it("reloads a service whose file changes (--hot)", async () => {
+		// Moleculer's HotReload watches only when the runner is the process' main CommonJS module,
+		// which is why npm run dev starts it with `node --import tsx` rather than `tsx`.
+		const file = join(__dirname, "..", "..", "services", "protected.service.ts");
+		const now = new Date();
+		utimesSync(file, now, now);
+		await app.waitFor(/Hot reload 'protected' service/, 20_000);
+		app.write("call protected.get --#user.sub carol");
+		await app.waitFor(/message: 'Access granted',\s+user: \{ sub: 'carol' \}/);
 	});
 
 	it("reports why a token fails", async () => {
