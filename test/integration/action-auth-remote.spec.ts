@@ -2,33 +2,18 @@
  * Per-action requirements when the action lives on another node: the gateway only knows the
  * remote action's schema from the registry (INFO packets), and must still honour its `auth`.
  */
-import { ServiceBroker, type BrokerOptions, type Service } from "moleculer";
+import { ServiceBroker, type Service } from "moleculer";
 import type { SigningKey } from "../../lib/dev-issuer/signer";
 import { parseAuthConfig } from "../../lib/auth/config";
 import { KeyServer } from "../support/key-server";
-import { freePort, waitFor } from "../support/gateway";
-import { NATS_URL, uniqueNamespace } from "../support/nats";
+import { waitFor } from "../support/gateway";
+import { uniqueNamespace } from "../support/nats";
 import { describeWithNats } from "../support/nats-gate";
+import { nats, tcp } from "../support/transporters";
 import { expectAnswer, NO_TOKEN, send } from "../support/attack-kit";
 import { ENDPOINTS, gatewaySchema, REQUIRED_SCOPES, ThingsService, urlOf, type Endpoint } from "../support/action-gateway";
 
 jest.setTimeout(60_000);
-
-type Transporters = [BrokerOptions["transporter"], BrokerOptions["transporter"]];
-
-async function tcp(): Promise<Transporters> {
-	const [gwPort, svcPort] = [await freePort(), await freePort()];
-	const urls = `127.0.0.1:${gwPort}/gw-node,127.0.0.1:${svcPort}/svc-node`;
-	return [
-		{ type: "TCP", options: { udpDiscovery: false, port: gwPort, urls } },
-		{ type: "TCP", options: { udpDiscovery: false, port: svcPort, urls } }
-	];
-}
-
-async function nats(): Promise<Transporters> {
-	const transporter = { type: "NATS" as const, options: { servers: [NATS_URL] } };
-	return [transporter, transporter];
-}
 
 let issuer: KeyServer;
 let key: SigningKey;

@@ -3,36 +3,21 @@
  * from the registry's copy, as INFO packets carried it), over TCP and the real NATS server; the
  * review listing and RFC 9728 metadata follow the service as it joins and leaves.
  */
-import { ServiceBroker, type BrokerOptions, type Service } from "moleculer";
+import { ServiceBroker, type Service } from "moleculer";
 import { parseAuthConfig } from "../../lib/auth/config";
 import type { SigningKey } from "../../lib/dev-issuer/signer";
 import type { AccessEntry } from "../../mixins/access-catalog.mixin";
 import { KeyServer } from "../support/key-server";
-import { freePort, get, waitFor } from "../support/gateway";
-import { NATS_URL, uniqueNamespace } from "../support/nats";
+import { get, waitFor } from "../support/gateway";
+import { uniqueNamespace } from "../support/nats";
 import { describeWithNats } from "../support/nats-gate";
+import { nats, tcp } from "../support/transporters";
 import { claimsFor, expectForbidden, send } from "../support/attack-kit";
 import { urlOf, type Endpoint } from "../support/action-gateway";
 import { shaped, SHAPE_CLAIM, SHAPES, type Grants } from "../support/issuer-shapes";
 import { ANY_SCOPE, PERMISSIONS, vaultGateway, VAULT_ENDPOINTS, vaultService } from "../support/vault";
 
 jest.setTimeout(60_000);
-
-type Transporters = [BrokerOptions["transporter"], BrokerOptions["transporter"]];
-
-async function tcp(): Promise<Transporters> {
-	const [gwPort, svcPort] = [await freePort(), await freePort()];
-	const urls = `127.0.0.1:${gwPort}/gw-node,127.0.0.1:${svcPort}/svc-node`;
-	return [
-		{ type: "TCP", options: { udpDiscovery: false, port: gwPort, urls } },
-		{ type: "TCP", options: { udpDiscovery: false, port: svcPort, urls } }
-	];
-}
-
-async function nats(): Promise<Transporters> {
-	const transporter = { type: "NATS" as const, options: { servers: [NATS_URL] } };
-	return [transporter, transporter];
-}
 
 const SHAPE = "keycloak";
 const { issuerPath, rolesClaim } = SHAPES[SHAPE];

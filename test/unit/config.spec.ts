@@ -1,16 +1,9 @@
-import { ConfigError, CONFIG_VARIABLES, DEFAULTS, parseAuthConfig, type Env } from "../../lib/auth/config";
+import { CONFIG_VARIABLES, DEFAULTS, parseAuthConfig } from "../../lib/auth/config";
+import { configFailure } from "../support/config-failure";
 
 const ISSUER = "https://auth.example.com/";
 
-function failure(env: Env): ConfigError {
-	try {
-		parseAuthConfig(env);
-	} catch (err) {
-		if (err instanceof ConfigError) return err;
-		throw err;
-	}
-	throw new Error("expected a ConfigError");
-}
+const failure = configFailure;
 
 describe("parseAuthConfig", () => {
 	it("applies the documented defaults", () => {

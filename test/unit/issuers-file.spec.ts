@@ -5,7 +5,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, parseAuthConfig, type Env } from "../../lib/auth/config";
+import { parseAuthConfig } from "../../lib/auth/config";
+import { configFailure } from "../support/config-failure";
 
 const A = "https://a.example.com/";
 const B = "https://b.example.com";
@@ -27,15 +28,7 @@ function file(content: unknown): string {
 	return path;
 }
 
-function failure(env: Env): ConfigError {
-	try {
-		parseAuthConfig(env);
-	} catch (err) {
-		if (err instanceof ConfigError) return err;
-		throw err;
-	}
-	throw new Error("expected a ConfigError");
-}
+const failure = configFailure;
 
 describe("JWT_ISSUERS_FILE", () => {
 	it("gives each issuer its own rules and the environment's for what it omits", () => {

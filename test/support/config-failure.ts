@@ -1,0 +1,12 @@
+/** The ConfigError a configuration stops with; anything else (or no error) fails the test. */
+import { ConfigError, parseAuthConfig, type Env } from "../../lib/auth/config";
+
+export function configFailure(env: Env): ConfigError {
+	try {
+		parseAuthConfig(env);
+	} catch (err) {
+		if (err instanceof ConfigError) return err;
+		throw err;
+	}
+	throw new Error("expected a ConfigError");
+}
