@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { ServiceBroker, type BrokerOptions, type Service, type ServiceSchema } from "moleculer";
 import type { ApiSettingsSchema } from "moleculer-web";
-import type { parseAuthConfig } from "../lib/auth/config";
+import type { parseAuthConfig } from "../lib/auth/policy/config";
 import type { createApiService } from "../services/api.service";
 import ProtectedService from "../services/protected.service";
 import { recipeGateway } from "./baseline-recipe";
@@ -29,7 +29,7 @@ function builtGateway(): { createApiService: typeof createApiService; parseAuthC
 	if (!existsSync(join(dist, "services", "api.service.js"))) throw new Error("dist/ is missing: run `npm run build` first (npm run bench does)");
 	/* eslint-disable @typescript-eslint/no-require-imports -- a runtime path, typed by the sources above */
 	const api = require(join(dist, "services", "api.service.js")) as { createApiService: typeof createApiService };
-	const config = require(join(dist, "lib", "auth", "config.js")) as { parseAuthConfig: typeof parseAuthConfig };
+	const config = require(join(dist, "lib", "auth", "policy", "config.js")) as { parseAuthConfig: typeof parseAuthConfig };
 	/* eslint-enable @typescript-eslint/no-require-imports */
 	return { createApiService: api.createApiService, parseAuthConfig: config.parseAuthConfig };
 }

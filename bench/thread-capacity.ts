@@ -10,14 +10,14 @@
 import { createPublicKey } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type * as SignatureModule from "../lib/auth/signature";
-import type * as ThreadsModule from "../lib/auth/signature-threads";
+import type * as SignatureModule from "../lib/auth/signatures/signature";
+import type * as ThreadsModule from "../lib/auth/signatures/signature-threads";
 
 /** Checks kept queued: a few batches per thread, so a thread never waits for the event loop. */
 const IN_FLIGHT = 256;
 
 function built<T>(module: string): T {
-	const file = join(__dirname, "..", "dist", "lib", "auth", `${module}.js`);
+	const file = join(__dirname, "..", "dist", "lib", "auth", "signatures", `${module}.js`);
 	if (!existsSync(file)) throw new Error("dist/ is missing: run `npm run build` first (npm run bench does)");
 	// eslint-disable-next-line @typescript-eslint/no-require-imports -- the build's JavaScript, typed by its sources
 	return require(file) as T;

@@ -7,9 +7,9 @@
  */
 import type { Service, ServiceSchema } from "moleculer";
 import type { GatewayResponse, IncomingRequest } from "moleculer-web";
-import type { AuthConfig } from "../lib/auth/config";
-import { describeRequirement, requirementOf, type Requirement } from "../lib/auth/requirement";
-import { RESOURCE_METADATA_PATH, resourceMetadata } from "../lib/auth/resource-metadata";
+import type { AuthConfig } from "../lib/auth/policy/config";
+import { describeRequirement, requirementOf, type Requirement } from "../lib/auth/policy/requirement";
+import { RESOURCE_METADATA_PATH, resourceMetadata } from "../lib/auth/policy/resource-metadata";
 
 /** moleculer-web's Alias, as far as it is read here. */
 interface RoutedAlias {

@@ -7,7 +7,7 @@
  */
 import { Errors, type Context, type Service, type ServiceSchema } from "moleculer";
 import type { Authenticator } from "../lib/auth/authenticator";
-import type { RefreshReport } from "../lib/auth/key-store";
+import type { RefreshReport } from "../lib/auth/keys/key-store";
 
 /** A refresh asked for an issuer this gateway does not trust: an error, never an empty answer. */
 export class UnknownIssuerError extends Errors.MoleculerClientError {

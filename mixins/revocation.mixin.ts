@@ -6,9 +6,9 @@
  */
 import { Errors, type Context, type Service, type ServiceSchema } from "moleculer";
 import type { Authenticator } from "../lib/auth/authenticator";
-import type { AuthConfig } from "../lib/auth/config";
-import { RedisRevocationStore } from "../lib/auth/revocation-store";
-import { readRevocation, revocationOf, MAX_REVOKED_ID_LENGTH, type Revocation } from "../lib/auth/revocations";
+import type { AuthConfig } from "../lib/auth/policy/config";
+import { RedisRevocationStore } from "../lib/auth/revocation/revocation-store";
+import { readRevocation, revocationOf, MAX_REVOKED_ID_LENGTH, type Revocation } from "../lib/auth/revocation/revocations";
 import { gatewayNodes } from "./cluster-keys.mixin";
 
 export const REVOCATION_EVENT = "jwt.revoked";

@@ -11,12 +11,12 @@
  */
 import type { Context, Service, ServiceSchema } from "moleculer";
 import { Authenticator } from "../lib/auth/authenticator";
-import { unmetDemand } from "../lib/auth/authorization";
-import { parseClaimPath, type ClaimPath } from "../lib/auth/claim-path";
-import type { AuthConfig } from "../lib/auth/config";
-import { reject } from "../lib/auth/reasons";
-import { requirementOf } from "../lib/auth/requirement";
-import { readRevocation } from "../lib/auth/revocations";
+import { unmetDemand } from "../lib/auth/policy/authorization";
+import { parseClaimPath, type ClaimPath } from "../lib/auth/policy/claim-path";
+import type { AuthConfig } from "../lib/auth/policy/config";
+import { reject } from "../lib/auth/policy/reasons";
+import { requirementOf } from "../lib/auth/policy/requirement";
+import { readRevocation } from "../lib/auth/revocation/revocations";
 import { errorFor, type GatewayMeta } from "./jwt-auth.mixin";
 import { REVOCATION_EVENT } from "./revocation.mixin";
 

@@ -5,8 +5,8 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CONFIG_VARIABLES } from "../lib/auth/config";
-import { REASONS } from "../lib/auth/reasons";
+import { CONFIG_VARIABLES } from "../lib/auth/policy/config";
+import { REASONS } from "../lib/auth/policy/reasons";
 
 function code(value: string): string {
 	return value === "none" || value === "discovered" ? value : `\`${value}\``;

@@ -7,10 +7,10 @@ import { Errors, type Context, type ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { ApiSettingsSchema, GatewayResponse, IncomingRequest } from "moleculer-web";
 import type { Authenticator } from "../lib/auth/authenticator";
-import { processAuthConfig, type AuthConfig } from "../lib/auth/config";
+import { processAuthConfig, type AuthConfig } from "../lib/auth/policy/config";
 import { HttpMetrics, type RoutedRequest } from "../lib/gateway/http-metrics";
 import { accessCatalogMixin, resourceMetadataRoute } from "../mixins/access-catalog.mixin";
-import type { AuthTelemetry } from "../mixins/auth-telemetry";
+import type { AuthTelemetry } from "../lib/gateway/auth-telemetry";
 import { jwtAuthMixin } from "../mixins/jwt-auth.mixin";
 import { armBodyDeadline, DEFAULT_BODY_READ_TIMEOUT_MS, withoutQueryToken } from "../mixins/request-guards";
 

@@ -4,8 +4,8 @@
  * It runs only when no JWT_ISSUER is configured, and never with NODE_ENV=production.
  */
 import { Service, type Context, type ServiceBroker, type ServiceSchema, type ServiceSettingSchema } from "moleculer";
-import { processAuthConfig, type AuthConfig } from "../lib/auth/config";
-import { wellKnown } from "../lib/auth/discovery";
+import { processAuthConfig, type AuthConfig } from "../lib/auth/policy/config";
+import { wellKnown } from "../lib/auth/keys/discovery";
 import { generateSigningKey, mintToken, type SigningKey } from "../lib/dev-issuer/signer";
 
 interface MintParams {

@@ -1,5 +1,5 @@
 import "moleculer";
-import type { ActionAuth } from "../lib/auth/requirement";
+import type { ActionAuth } from "../lib/auth/policy/requirement";
 
 declare module "moleculer" {
 	interface ActionSchema {

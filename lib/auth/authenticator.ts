@@ -2,15 +2,15 @@
  * The composition root of the core: one key store per trusted issuer and the verifier over
  * them, built once from the parsed configuration.
  */
-import { bearerToken } from "./bearer";
-import type { AuthConfig } from "./config";
-import { IssuerKeyStore, type KeyStoreEvents, type RefreshReport } from "./key-store";
-import { reject } from "./reasons";
-import { RevocationList } from "./revocations";
-import { checkOnThreadPool } from "./signature";
-import { SignatureThreads, type SignatureThreadEvents } from "./signature-threads";
-import { DEFAULT_TOKEN_CACHE_SIZE, TokenCache, type TokenCacheEvents } from "./token-cache";
-import { isPending, Verifier, type Verdict } from "./verifier";
+import { bearerToken } from "./policy/bearer";
+import type { AuthConfig } from "./policy/config";
+import { IssuerKeyStore, type KeyStoreEvents, type RefreshReport } from "./keys/key-store";
+import { reject } from "./policy/reasons";
+import { RevocationList } from "./revocation/revocations";
+import { checkOnThreadPool } from "./signatures/signature";
+import { SignatureThreads, type SignatureThreadEvents } from "./signatures/signature-threads";
+import { DEFAULT_TOKEN_CACHE_SIZE, TokenCache, type TokenCacheEvents } from "./cache/token-cache";
+import { isPending, Verifier, type Verdict } from "./jws/verifier";
 
 export interface Readiness {
 	readonly ready: boolean;

@@ -1,9 +1,9 @@
 /**
  * The broker's metrics settings from the environment, checked once at start like the
- * verifier's (lib/auth/config.ts holds every variable's default and meaning).
+ * verifier's (lib/auth/policy/config.ts holds every variable's default and meaning).
  */
 import { isIP } from "node:net";
-import { ConfigError, DEFAULTS, parseMetricsPort, type Env } from "../auth/config";
+import { ConfigError, DEFAULTS, parseMetricsPort, type Env } from "../auth/policy/config";
 
 export interface MetricsOptions {
 	readonly port: number;

@@ -5,7 +5,7 @@
  */
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import brokerConfig from "../../moleculer.config";
-import { parseAuthConfig } from "../../lib/auth/config";
+import { parseAuthConfig } from "../../lib/auth/policy/config";
 import { createApiService } from "../../services/api.service";
 import ProtectedService from "../../services/protected.service";
 import { KeyServer } from "../support/key-server";

@@ -4,7 +4,7 @@
  * node (where the REPL runs, test/integration/repl.spec.ts types it for real) it still works.
  */
 import { Errors, ServiceBroker } from "moleculer";
-import { parseAuthConfig } from "../../lib/auth/config";
+import { parseAuthConfig } from "../../lib/auth/policy/config";
 import { createApiService } from "../../services/api.service";
 import { createDevIssuerService } from "../../services/dev-issuer.service";
 import { freePort } from "../support/gateway";

@@ -4,7 +4,7 @@
  * the built output started as separate processes with SERVICES=api / SERVICES=protected.
  */
 import { ServiceBroker, type BrokerOptions } from "moleculer";
-import { parseAuthConfig } from "../../lib/auth/config";
+import { parseAuthConfig } from "../../lib/auth/policy/config";
 import { createApiService } from "../../services/api.service";
 import ProtectedService from "../../services/protected.service";
 import { KeyServer } from "../support/key-server";

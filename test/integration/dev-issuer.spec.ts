@@ -2,7 +2,7 @@
  * The development issuer goes through the very same JWKS path as a real issuer: the gateway
  * discovers it over HTTP on its own port, and both kinds of token it mints verify.
  */
-import { parseAuthConfig } from "../../lib/auth/config";
+import { parseAuthConfig } from "../../lib/auth/policy/config";
 import { createDevIssuerService } from "../../services/dev-issuer.service";
 import { bearer, freePort, get, startGateway, type Gateway } from "../support/gateway";
 import ProtectedService from "../../services/protected.service";

@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { KeyServer } from "../support/key-server";
 import { bearer, freePort, get } from "../support/gateway";
 import { run, type Running } from "../support/process";
-import { defaultThreadCount, THREAD_NAME } from "../../lib/auth/signature-threads";
+import { defaultThreadCount, THREAD_NAME } from "../../lib/auth/signatures/signature-threads";
 
 const sh = promisify(execFile);
 /** What `npm run serve` and the Docker image run: moleculer-runner with dist/moleculer.config.js. */
@@ -80,7 +80,7 @@ describe("the built gateway with an external issuer", () => {
 			await app.waitFor(/Fetched the key set of/);
 			const res = await get(`http://127.0.0.1:${port}/api/protected`, bearer(issuer.mint(key, { sub: "carol" })));
 			expect([res.status, (res.body.user as Record<string, unknown>).sub]).toEqual([200, "carol"]);
-			// The signature was checked by the built worker (dist/lib/auth/signature-worker.js), on
+			// The signature was checked by the built worker (dist/lib/auth/signatures/signature-worker.mjs), on
 			// threads /proc names, as many as the default asks for.
 			const expected = defaultThreadCount();
 			expect(app.text).toContain(`JWT_VERIFY_THREADS=${expected}`);

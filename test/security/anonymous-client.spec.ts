@@ -8,7 +8,7 @@ import { request } from "node:http";
 import { connect, type Socket } from "node:net";
 import { gzipSync } from "node:zlib";
 import type { ServiceSchema } from "moleculer";
-import { parseAuthConfig } from "../../lib/auth/config";
+import { parseAuthConfig } from "../../lib/auth/policy/config";
 import { createApiService } from "../../services/api.service";
 import { CaptureLogger } from "../support/capture-logger";
 import { KeyServer } from "../support/key-server";

@@ -4,7 +4,7 @@
  * is correctly signed by the issuer's key, so only the claim rules can reject it.
  */
 import type { SigningKey } from "../../lib/dev-issuer/signer";
-import type { Env } from "../../lib/auth/config";
+import type { Env } from "../../lib/auth/policy/config";
 import { KeyServer } from "../support/key-server";
 import { bearer, get, startGateway, type Gateway } from "../support/gateway";
 import { claimsFor, expectAnswer, FAR_FUTURE, invalid, nowSeconds } from "../support/attack-kit";

@@ -5,7 +5,7 @@
  * or an operator can: the header, the query string, the broker's verify action, a mint.
  */
 import { randomUUID } from "node:crypto";
-import { parseAuthConfig } from "../../lib/auth/config";
+import { parseAuthConfig } from "../../lib/auth/policy/config";
 import { createDevIssuerService } from "../../services/dev-issuer.service";
 import ProtectedService from "../../services/protected.service";
 import { CaptureExporter, exporterOption } from "../support/capture-exporter";

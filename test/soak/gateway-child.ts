@@ -5,7 +5,7 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { getHeapSpaceStatistics } from "node:v8";
 import { ServiceBroker } from "moleculer";
-import { parseAuthConfig } from "../../lib/auth/config";
+import { parseAuthConfig } from "../../lib/auth/policy/config";
 import { createApiService } from "../../services/api.service";
 import ProtectedService from "../../services/protected.service";
 

@@ -6,7 +6,7 @@
 import type { Context, Service, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { GatewayResponse, IncomingRequest } from "moleculer-web";
-import type { AuthConfig } from "../../lib/auth/config";
+import type { AuthConfig } from "../../lib/auth/policy/config";
 import { accessCatalogMixin, resourceMetadataRoute } from "../../mixins/access-catalog.mixin";
 import { jwtAuthMixin } from "../../mixins/jwt-auth.mixin";
 

@@ -1,5 +1,5 @@
 /** The ConfigError a configuration stops with; anything else (or no error) fails the test. */
-import { ConfigError, parseAuthConfig, type Env } from "../../lib/auth/config";
+import { ConfigError, parseAuthConfig, type Env } from "../../lib/auth/policy/config";
 
 export function configFailure(env: Env): ConfigError {
 	try {

@@ -3,7 +3,7 @@
  */
 import { createServer } from "node:net";
 import { ServiceBroker, type BrokerOptions, type Service, type ServiceSchema } from "moleculer";
-import { parseAuthConfig, type Env } from "../../lib/auth/config";
+import { parseAuthConfig, type Env } from "../../lib/auth/policy/config";
 import { createApiService } from "../../services/api.service";
 import ProtectedService from "../../services/protected.service";
 

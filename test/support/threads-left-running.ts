@@ -3,9 +3,9 @@
  * signature, prints the answer and never stops the threads. The process must still end.
  */
 import { createPublicKey } from "node:crypto";
-import { checkOnThreadPool, signatureIsValid } from "../../lib/auth/signature";
-import { SignatureThreads } from "../../lib/auth/signature-threads";
-import { parseToken } from "../../lib/auth/token";
+import { checkOnThreadPool, signatureIsValid } from "../../lib/auth/signatures/signature";
+import { SignatureThreads } from "../../lib/auth/signatures/signature-threads";
+import { parseToken } from "../../lib/auth/jws/token";
 import { generateSigningKey, mintToken } from "../../lib/dev-issuer/signer";
 
 const signing = generateSigningKey("RS256", "left-running");

@@ -4,7 +4,7 @@
  */
 import type { Context, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
-import type { AuthConfig } from "../../lib/auth/config";
+import type { AuthConfig } from "../../lib/auth/policy/config";
 import { accessCatalogMixin, resourceMetadataRoute } from "../../mixins/access-catalog.mixin";
 import { jwtAuthMixin } from "../../mixins/jwt-auth.mixin";
 import type { Endpoint } from "./action-gateway";

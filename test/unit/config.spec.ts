@@ -1,4 +1,4 @@
-import { CONFIG_VARIABLES, DEFAULTS, parseAuthConfig } from "../../lib/auth/config";
+import { CONFIG_VARIABLES, DEFAULTS, parseAuthConfig } from "../../lib/auth/policy/config";
 import { configFailure } from "../support/config-failure";
 
 const ISSUER = "https://auth.example.com/";

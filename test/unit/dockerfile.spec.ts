@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, posix } from "node:path";
 import ts from "typescript";
-import { DEFAULTS } from "../../lib/auth/config";
+import { DEFAULTS } from "../../lib/auth/policy/config";
 import { copies, dockerignored, env, last, NODE_TAG, npmCiCommands, parseDockerfile, read, record, root, runs, withWorkdir, words } from "../support/dockerfile";
 import type { Copy, Instruction, Stage } from "../support/dockerfile";
 

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseAuthConfig } from "../../lib/auth/config";
+import { parseAuthConfig } from "../../lib/auth/policy/config";
 import { configFailure } from "../support/config-failure";
 
 const A = "https://a.example.com/";

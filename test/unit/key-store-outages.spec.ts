@@ -3,7 +3,7 @@
  * kids during an outage, discovery that is never remembered as failed, a refetch of the same
  * keys, and https for discovered key sets.
  */
-import { IssuerKeyStore, type KeyStoreOptions } from "../../lib/auth/key-store";
+import { IssuerKeyStore, type KeyStoreOptions } from "../../lib/auth/keys/key-store";
 import { KeyServer } from "../support/key-server";
 import { waitFor } from "../support/gateway";
 

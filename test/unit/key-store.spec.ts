@@ -1,4 +1,4 @@
-import { IssuerKeyStore, type KeyStoreOptions } from "../../lib/auth/key-store";
+import { IssuerKeyStore, type KeyStoreOptions } from "../../lib/auth/keys/key-store";
 import { KeyServer } from "../support/key-server";
 import { waitFor } from "../support/gateway";
 

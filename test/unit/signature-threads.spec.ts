@@ -1,15 +1,15 @@
 /**
- * Signature threads: real worker threads running lib/auth/signature-worker.mts. What a batch
+ * Signature threads: real worker threads running lib/auth/signatures/signature-worker.mts. What a batch
  * carries, that every check gets its own right answer whatever happens to a thread, and that
  * the threads never keep a process alive.
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { join } from "node:path";
-import type { JwsAlgorithm } from "../../lib/auth/algorithms";
-import type { VerificationKey } from "../../lib/auth/key-set";
-import { checkOnThreadPool, signatureIsValid } from "../../lib/auth/signature";
-import { BATCH_SIZE, defaultThreadCount, SignatureThreads, type SignatureJob } from "../../lib/auth/signature-threads";
-import { parseToken, type ParsedToken } from "../../lib/auth/token";
+import type { JwsAlgorithm } from "../../lib/auth/jws/algorithms";
+import type { VerificationKey } from "../../lib/auth/keys/key-set";
+import { checkOnThreadPool, signatureIsValid } from "../../lib/auth/signatures/signature";
+import { BATCH_SIZE, defaultThreadCount, SignatureThreads, type SignatureJob } from "../../lib/auth/signatures/signature-threads";
+import { parseToken, type ParsedToken } from "../../lib/auth/jws/token";
 import { generateSigningKey, mintToken, type SigningAlgorithm } from "../../lib/dev-issuer/signer";
 import { run } from "../support/process";
 

@@ -5,9 +5,9 @@
  */
 import fc from "fast-check";
 import { Authenticator } from "../../lib/auth/authenticator";
-import { parseAuthConfig } from "../../lib/auth/config";
-import { REASON_NAMES } from "../../lib/auth/reasons";
-import type { Verdict } from "../../lib/auth/verifier";
+import { parseAuthConfig } from "../../lib/auth/policy/config";
+import { REASON_NAMES } from "../../lib/auth/policy/reasons";
+import type { Verdict } from "../../lib/auth/jws/verifier";
 import type { SigningKey } from "../../lib/dev-issuer/signer";
 import { KeyServer } from "../support/key-server";
 import { waitFor } from "../support/gateway";

@@ -2,7 +2,7 @@
  * Compact JWS -> header, payload, signing input and signature (base64url), or a Rejection.
  * Total: every string in, never a throw. Nothing here is trusted until the signature is checked.
  */
-import { reject, type Rejection } from "./reasons";
+import { reject, type Rejection } from "../policy/reasons";
 
 export const MAX_TOKEN_LENGTH = 8 * 1024;
 const MAX_KID_LENGTH = 256;

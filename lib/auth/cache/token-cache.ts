@@ -13,9 +13,9 @@
  */
 import { hash } from "node:crypto";
 import { LRUCache } from "lru-cache";
-import type { VerificationKey } from "./key-set";
-import type { VerifiedToken } from "./verifier";
-import type { TokenTimes } from "./claims";
+import type { VerificationKey } from "../keys/key-set";
+import type { VerifiedToken } from "../jws/verifier";
+import type { TokenTimes } from "../jws/claims";
 import { RecentTokens } from "./recent-tokens";
 
 export interface CachedVerification {

@@ -2,7 +2,7 @@
  * Scopes a token grants: the space-separated `scope` claim (RFC 8693 §4.2, RFC 9068 §2.2.3)
  * or `scp` (Okta, Entra ID) as an array or a space-separated string.
  */
-import type { JsonObject } from "./token";
+import type { JsonObject } from "../jws/token";
 
 function words(value: unknown): string[] {
 	if (typeof value === "string") return value.split(" ").filter(Boolean);

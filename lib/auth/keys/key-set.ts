@@ -5,10 +5,10 @@
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { JwksClient } from "jwks-rsa";
-import { algorithmsForKey, type JwsAlgorithm } from "./algorithms";
+import { algorithmsForKey, type JwsAlgorithm } from "../jws/algorithms";
 import { fetchJson } from "./http-fetch";
 import { screenKeySet, KeySetError, type ScreenedKey } from "./jwk-screen";
-import { reject, type Rejection } from "./reasons";
+import { reject, type Rejection } from "../policy/reasons";
 
 export interface VerificationKey {
 	readonly kid: string | null;

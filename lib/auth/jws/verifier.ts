@@ -6,13 +6,13 @@
  */
 import type { JwsAlgorithm } from "./algorithms";
 import { checkClaims, checkTimes, tokenTimes, type ClaimRules } from "./claims";
-import type { VerificationKey } from "./key-set";
-import type { IssuerKeyStore, KeyLookup } from "./key-store";
-import { reject, type Rejection } from "./reasons";
-import { signatureIsValid } from "./signature";
-import type { SignatureThreads } from "./signature-threads";
+import type { VerificationKey } from "../keys/key-set";
+import type { IssuerKeyStore, KeyLookup } from "../keys/key-store";
+import { reject, type Rejection } from "../policy/reasons";
+import { signatureIsValid } from "../signatures/signature";
+import type { SignatureThreads } from "../signatures/signature-threads";
 import { parseToken, type JsonObject, type JwsHeader, type ParsedToken } from "./token";
-import { TokenCache, type CachedVerification } from "./token-cache";
+import { TokenCache, type CachedVerification } from "../cache/token-cache";
 
 export interface VerifiedToken {
 	readonly ok: true;

@@ -5,12 +5,12 @@
  * configuration table is checked against it), and every bad value becomes one ConfigError
  * naming the variable and the fix, so the process can stop with one clear line.
  */
-import { isSupportedAlgorithm, SUPPORTED_ALGORITHMS, type JwsAlgorithm } from "./algorithms";
+import { isSupportedAlgorithm, SUPPORTED_ALGORITHMS, type JwsAlgorithm } from "../jws/algorithms";
 import { parseClaimPath } from "./claim-path";
 import { issuersFromFile } from "./issuers-file";
-import { parseRevocationConfig, type RevocationConfig } from "./revocation-config";
-import { defaultThreadCount } from "./signature-threads";
-import { firstInsecureUrl } from "./url-policy";
+import { parseRevocationConfig, type RevocationConfig } from "../revocation/revocation-config";
+import { defaultThreadCount } from "../signatures/signature-threads";
+import { firstInsecureUrl } from "../keys/url-policy";
 
 export interface IssuerConfig {
 	/** Exact value the token's `iss` must equal. */

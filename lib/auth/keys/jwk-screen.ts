@@ -2,8 +2,8 @@
  * A fetched key set is untrusted input. Each key that could be misused or misread is dropped
  * with a warning naming it (RFC 7517 §4-5, RFC 7518 §3.3): the rest of the set keeps working.
  */
-import { isSupportedAlgorithm, MAX_RSA_MODULUS_BITS, MIN_RSA_MODULUS_BITS } from "./algorithms";
-import type { JsonObject } from "./token";
+import { isSupportedAlgorithm, MAX_RSA_MODULUS_BITS, MIN_RSA_MODULUS_BITS } from "../jws/algorithms";
+import type { JsonObject } from "../jws/token";
 
 export interface ScreenedKey {
 	/** The JWK as published, known to be a public signing key we can convert. */

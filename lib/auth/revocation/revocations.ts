@@ -11,7 +11,7 @@
  * dropping one (dropping would silently un-revoke a token).
  */
 import { Errors } from "moleculer";
-import type { JsonObject } from "./token";
+import type { JsonObject } from "../jws/token";
 
 export const DEFAULT_REVOCATION_MAX_ENTRIES = 100_000;
 /** Seconds. */

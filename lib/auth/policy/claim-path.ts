@@ -4,7 +4,7 @@
  * properties of plain objects are followed, so a path never reaches a prototype, an array
  * element or a function, whatever the token contains.
  */
-import type { JsonObject } from "./token";
+import type { JsonObject } from "../jws/token";
 
 export interface ClaimPath {
 	/** As declared: also tried as one claim name, for namespaced claims such as Auth0's `https://example.com/roles`. */

@@ -13,7 +13,7 @@
  * which are random for any real signature. A false "seen" only costs the hash and lookup that
  * every token cost before; a forger choosing signatures gets no more than that.
  */
-import { BASE64URL_ALPHABET } from "./token";
+import { BASE64URL_ALPHABET } from "../jws/token";
 
 const SEXTET = new Uint8Array(128);
 for (let i = 0; i < BASE64URL_ALPHABET.length; i++) SEXTET[BASE64URL_ALPHABET.charCodeAt(i)] = i;

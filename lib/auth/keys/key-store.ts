@@ -3,11 +3,11 @@
  * one refetch per cooldown for unknown kids, one fetch in flight at a time, stale-if-error
  * within a bound, and readiness. It never knows about HTTP requests or Moleculer.
  */
-import type { JwsAlgorithm } from "./algorithms";
-import type { IssuerConfig, JwksOptions } from "./config";
+import type { JwsAlgorithm } from "../jws/algorithms";
+import type { IssuerConfig, JwksOptions } from "../policy/config";
 import { discoverJwksUri } from "./discovery";
 import { buildKeySet, fetchKeys, pickKey, type KeyPick, type KeySet, type VerificationKey } from "./key-set";
-import { reject, type Rejection } from "./reasons";
+import { reject, type Rejection } from "../policy/reasons";
 
 export type FetchCause = "startup" | "refresh" | "retry" | "unknown_kid" | "manual";
 

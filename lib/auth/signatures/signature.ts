@@ -7,10 +7,10 @@
  * fit the algorithm (key-set.ts).
  */
 import { constants, verify, type KeyObject, type VerifyKeyObjectInput } from "node:crypto";
-import type { JwsAlgorithm } from "./algorithms";
-import type { VerificationKey } from "./key-set";
+import type { JwsAlgorithm } from "../jws/algorithms";
+import type { VerificationKey } from "../keys/key-set";
 import type { SignatureJob, SignatureThreads } from "./signature-threads";
-import type { ParsedToken } from "./token";
+import type { ParsedToken } from "../jws/token";
 
 interface SignatureScheme {
 	/** Digest for RSA/ECDSA; null for Ed25519, which hashes internally. */

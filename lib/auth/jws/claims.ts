@@ -2,8 +2,8 @@
  * Registered-claim rules (RFC 7519 §4.1, RFC 8725 §3.8-3.11, RFC 9068), applied after the
  * signature has been verified. The same rules serve every algorithm.
  */
-import { normaliseType } from "./config";
-import { reject, type Rejection } from "./reasons";
+import { normaliseType } from "../policy/config";
+import { reject, type Rejection } from "../policy/reasons";
 import type { JsonObject, JwsHeader } from "./token";
 
 export interface ClaimRules {

@@ -8,7 +8,7 @@ import { claimAt, claimHolds, type ClaimPath } from "./claim-path";
 import { reject, type Rejection } from "./reasons";
 import type { Demands, RequirementPart } from "./requirement";
 import { grantedScopes } from "./scopes";
-import type { JsonObject } from "./token";
+import type { JsonObject } from "../jws/token";
 
 function insufficient(part: RequirementPart, requiredScopes: readonly string[]): Rejection {
 	return { ...reject("insufficient_scope"), requirement: part, requiredScopes };

@@ -4,12 +4,12 @@
  * spans for key fetches. Every label and line comes from the reason table's reasons.
  */
 import { Errors, type Logger, type ServiceBroker, type Span } from "moleculer";
-import type { KeyStoreEvents } from "../lib/auth/key-store";
-import { boundCounter, boundHistogram, type BoundCounter, type BoundHistogram } from "../lib/gateway/bound-metrics";
-import { LogLimiter } from "../lib/auth/log-limiter";
-import type { Rejection } from "../lib/auth/reasons";
-import type { SignatureThreadEvents } from "../lib/auth/signature-threads";
-import type { TokenCacheEvents } from "../lib/auth/token-cache";
+import type { KeyStoreEvents } from "../auth/keys/key-store";
+import { boundCounter, boundHistogram, type BoundCounter, type BoundHistogram } from "./bound-metrics";
+import { LogLimiter } from "./log-limiter";
+import type { Rejection } from "../auth/policy/reasons";
+import type { SignatureThreadEvents } from "../auth/signatures/signature-threads";
+import type { TokenCacheEvents } from "../auth/cache/token-cache";
 
 export const METRIC_NAMES = {
 	verifications: "jwt_verifications_total",

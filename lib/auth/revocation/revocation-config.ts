@@ -3,7 +3,7 @@
  * configuration and this module uses config.ts's ConfigError: the cycle is safe because neither
  * reads the other while it loads.)
  */
-import { ConfigError, type Env } from "./config";
+import { ConfigError, type Env } from "../policy/config";
 import { DEFAULT_REVOCATION_MAX_ENTRIES, DEFAULT_REVOCATION_MAX_LIFETIME } from "./revocations";
 
 export interface RevocationConfig {
