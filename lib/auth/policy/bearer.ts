@@ -17,9 +17,9 @@ const LINE_BREAK = /[\n\r\u2028\u2029]/;
 export function bearerToken(authorization: string | undefined): string | null {
 	if (authorization === undefined) return null;
 	const value = authorization.trim();
-	if (value.length <= SCHEME.length + 1 || value.charCodeAt(SCHEME.length) !== 0x20) return null;
+	// The trimmed value ends in a non-space: a space after the scheme means a non-empty token follows.
+	if (value.charCodeAt(SCHEME.length) !== 0x20) return null;
 	if (value.slice(0, SCHEME.length).toLowerCase() !== SCHEME) return null;
 	if (LINE_BREAK.test(value)) return null;
-	const token = value.slice(SCHEME.length + 1).trim();
-	return token === "" ? null : token;
+	return value.slice(SCHEME.length + 1).trim();
 }
