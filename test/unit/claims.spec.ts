@@ -55,3 +55,35 @@ describe("checkClaims", () => {
 		expect(reasonOf({ exp: NOW + 60 }, { type: "at+jwt" })).toBe("type_mismatch");
 	});
 });
+
+describe("checkClaims, the whole answer", () => {
+	const check = (payload: Record<string, unknown>, overrides: Partial<ClaimRules> = {}, head: Record<string, unknown> = header) =>
+		checkClaims(head as { alg: string }, payload, { ...rules, ...overrides }, NOW);
+
+	it("answers null, and nothing else, for a token that passes every rule", () => {
+		expect(check({ exp: NOW + 60, nbf: NOW, iat: NOW, sub: "u", jti: "j", aud: "api" }, { audience: ["api"], maxTokenAge: 60, type: "at+jwt" }, { alg: "RS256", typ: "at+jwt" })).toBeNull();
+	});
+
+	it.each([
+		["exp absent", {}, {}, { reason: "missing_claim", detail: "The token has no exp claim" }],
+		["exp not a number", { exp: "soon" }, {}, { reason: "invalid_claim", detail: "The exp claim must be a number" }],
+		["nbf not a number", { exp: NOW + 60, nbf: "0" }, {}, { reason: "invalid_claim", detail: "The nbf claim must be a number" }],
+		["iat not a number", { exp: NOW + 60, iat: "0" }, {}, { reason: "invalid_claim", detail: "The iat claim must be a number" }],
+		["sub not a string", { exp: NOW + 60, sub: 7 }, {}, { reason: "invalid_claim", detail: "The sub claim must be a string" }],
+		["jti not a string", { exp: NOW + 60, jti: 7 }, {}, { reason: "invalid_claim", detail: "The jti claim must be a string" }],
+		["iat absent under a maximum age", { exp: NOW + 60 }, { maxTokenAge: 300 }, { reason: "missing_claim", detail: "The token has no iat claim" }],
+		["aud absent", { exp: NOW + 60 }, { audience: ["api"] }, { reason: "missing_claim", detail: "The token has no aud claim" }],
+		["aud a number", { exp: NOW + 60, aud: 1 }, { audience: ["api"] }, { reason: "invalid_claim", detail: "The aud claim must be a string or an array of strings" }]
+	])("names what is wrong (the client's error_description): %s", (_name, payload, overrides, rejection) => {
+		expect(check(payload, overrides)).toEqual({ ok: false, ...rejection });
+	});
+
+	it("measures the maximum age with the tolerance, to the second", () => {
+		expect(check({ exp: NOW + 60, iat: NOW - 305 }, { maxTokenAge: 300 })).toBeNull();
+		expect(check({ exp: NOW + 60, iat: NOW - 306 }, { maxTokenAge: 300 })).toEqual({ ok: false, reason: "too_old" });
+	});
+
+	it("checks typ after an accepted audience", () => {
+		expect(check({ exp: NOW + 60, aud: "api" }, { audience: ["api"], type: "at+jwt" }, { alg: "RS256", typ: "JWT" })).toEqual({ ok: false, reason: "type_mismatch" });
+	});
+});
