@@ -6,12 +6,14 @@ const require = createRequire(import.meta.url);
 const projectJest = require("./jest.config.js");
 
 /**
- * The unit specs of lib/auth. Jest loads every related spec file for each mutant, even when the
- * mutant's covering tests are elsewhere; a security suite loads a whole gateway, which made a run
- * of the security-critical modules take hours. Repository checks can kill no mutant here.
+ * The example-based unit specs of lib/auth. Jest loads every related spec file for each mutant,
+ * even when the mutant's covering tests are elsewhere: a security suite loads a whole gateway, and
+ * a property spec runs thousands of verifications for each mutant it covers and does not kill,
+ * which made a run over the security-critical modules take hours. Repository checks can kill no
+ * mutant here.
  */
 const testMatch = ["<rootDir>/test/unit/**/*.spec.ts"];
-const notAboutAuth = ["/compose\\.spec\\.ts$", "/dockerfile\\.spec\\.ts$", "/readme\\.spec\\.ts$", "/bound-metrics\\.spec\\.ts$", "/repository/"];
+const notExamplesOfAuth = ["\\.property\\.spec\\.ts$", "/compose\\.spec\\.ts$", "/dockerfile\\.spec\\.ts$", "/readme\\.spec\\.ts$", "/bound-metrics\\.spec\\.ts$", "/repository/"];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -21,7 +23,15 @@ export default {
 		projectType: "custom",
 		// The project's config, less its global setup: that builds dist/ once per Jest run, which
 		// Stryker starts once per mutant. `npm run mutate` builds dist/ once beforehand instead.
-		config: { ...projectJest, globalSetup: null, testMatch, testPathIgnorePatterns: ["/node_modules/", ...notAboutAuth] },
+		config: {
+			...projectJest,
+			globalSetup: null,
+			testMatch,
+			testPathIgnorePatterns: ["/node_modules/", ...notExamplesOfAuth],
+			// For each mutant, Jest gets only the spec files that hold a test covering it.
+			testEnvironment: "./test/mutation/record-test-files.js",
+			testSequencer: "<rootDir>/test/mutation/covering-files-sequencer.js"
+		},
 		enableFindRelatedTests: true
 	},
 	coverageAnalysis: "perTest",
@@ -31,6 +41,8 @@ export default {
 	ignoreStatic: true,
 	// The worker runs in its own thread, where Stryker cannot switch mutants on.
 	mutate: ["lib/auth/**/*.ts"],
+	// No type checker: checking each mutant against the project's tsconfig costs more than
+	// running its tests; a mutant that does not type-check fails or survives its tests like any other.
 	checkers: [],
 	// Leaves a core for the event loop of the tests' own servers and worker threads.
 	concurrency: 2,
