@@ -41,10 +41,10 @@ export default {
 	ignoreStatic: true,
 	// The worker runs in its own thread, where Stryker cannot switch mutants on.
 	mutate: ["lib/auth/**/*.ts"],
-	// No type checker: checking each mutant against the project's tsconfig costs more than
-	// running its tests; a mutant that does not type-check fails or survives its tests like any other.
+	// No type checker: it would type-check every mutant against the whole project, tests included;
+	// a mutant that does not type-check is run like any other and fails or survives its tests.
 	checkers: [],
-	// Leaves a core for the event loop of the tests' own servers and worker threads.
+	// One Jest process per core.
 	concurrency: 2,
 	timeoutMS: 10_000,
 	reporters: ["html", "json", "clear-text", "progress"],
