@@ -193,3 +193,173 @@ describe("IssuerKeyStore", () => {
 		expect(await keys.lookup("rsa-1", "ES256")).toMatchObject({ ok: false, reason: "key_mismatch" });
 	});
 });
+
+describe("IssuerKeyStore, trust in a key over time", () => {
+	let server: KeyServer;
+	const stores: IssuerKeyStore[] = [];
+	let now: number;
+	let staleUses: number;
+
+	function store(options: Partial<KeyStoreOptions> = {}): IssuerKeyStore {
+		const created = new IssuerKeyStore(
+			{ issuer: server.issuer, jwksUri: null },
+			{ ...base, cacheMaxAge: 1000, staleMaxAge: 10_000, now: () => now, events: { staleKeyUsed: () => (staleUses += 1) }, ...options }
+		);
+		stores.push(created);
+		return created;
+	}
+
+	async function keyOf(keys: IssuerKeyStore, kid: string | undefined, alg: "EdDSA" | "RS256") {
+		const found = await keys.lookup(kid, alg);
+		if (!found.ok) throw new Error(`no key: ${found.reason}`);
+		return found.key;
+	}
+
+	beforeEach(async () => {
+		now = 1_000_000;
+		staleUses = 0;
+		server = await new KeyServer().start();
+		server.addKey("RS256", "rsa-1");
+	});
+
+	afterEach(async () => {
+		for (const s of stores.splice(0)) s.stop();
+		await server.stop();
+	});
+
+	it("trusts a key while its set is fresh, says when it is stale, and stops past the stale bound", async () => {
+		const keys = store();
+		keys.start();
+		await waitFor(() => keys.hasUsableKeys());
+		const key = await keyOf(keys, "rsa-1", "RS256");
+		expect(keys.stillTrusts(key)).toBe(true);
+		now += 1000;
+		expect(keys.stillTrusts(key)).toBe(true);
+		expect(staleUses).toBe(0);
+		now += 1;
+		expect(keys.stillTrusts(key)).toBe(true);
+		expect(staleUses).toBe(1);
+		now += 9000 - 1;
+		expect(keys.stillTrusts(key)).toBe(true);
+		expect(keys.hasUsableKeys()).toBe(true);
+		now += 1;
+		expect(keys.stillTrusts(key)).toBe(false);
+		expect(keys.hasUsableKeys()).toBe(false);
+		expect(staleUses).toBe(2);
+	});
+
+	it("says a key is stale when a lookup uses it past the set's max age, and not before", async () => {
+		const keys = store();
+		keys.start();
+		await waitFor(() => keys.hasUsableKeys());
+		await keyOf(keys, "rsa-1", "RS256");
+		now += 1000;
+		await keyOf(keys, "rsa-1", "RS256");
+		expect(staleUses).toBe(0);
+		now += 1;
+		await keyOf(keys, "rsa-1", "RS256");
+		expect(staleUses).toBe(1);
+	});
+
+	it("trusts a kid-less key only while that very key is in the set", async () => {
+		server.keys.splice(0);
+		const published = server.addKey("EdDSA", "ignored");
+		const { kid: _kid, ...kidless } = published.jwk;
+		server.keys.splice(0);
+		server.rawKeys = [kidless];
+		const keys = store();
+		keys.start();
+		await waitFor(() => keys.hasUsableKeys());
+		const key = await keyOf(keys, undefined, "EdDSA");
+		expect(key.kid).toBeNull();
+		expect(keys.stillTrusts(key)).toBe(true);
+		const { kid: _other, ...replacement } = server.addKey("EdDSA", "ignored-too").jwk;
+		server.keys.splice(0);
+		server.rawKeys = [replacement];
+		expect((await keys.refreshNow()).ok).toBe(true);
+		expect(keys.stillTrusts(key)).toBe(false);
+	});
+
+	it("never trusts a key of another store under the same kid", async () => {
+		const first = store();
+		const second = store();
+		first.start();
+		second.start();
+		await waitFor(() => first.hasUsableKeys() && second.hasUsableKeys());
+		expect(second.stillTrusts(await keyOf(first, "rsa-1", "RS256"))).toBe(false);
+		expect(second.stillTrusts(await keyOf(second, "rsa-1", "RS256"))).toBe(true);
+	});
+
+	it("knows the age of its key set, none before the first fetch", async () => {
+		const keys = store();
+		expect(keys.keySetAgeMs()).toBeNull();
+		keys.start();
+		await waitFor(() => keys.hasUsableKeys());
+		now += 1234;
+		expect(keys.keySetAgeMs()).toBe(1234);
+	});
+
+	it("doubles the wait after each failed fetch and tells clients the seconds left, at least one", async () => {
+		server.mode = "error";
+		const attempts: [string, boolean][] = [];
+		const keys = store({ events: { fetched: (_issuer, cause, ok) => attempts.push([cause, ok]) } });
+		keys.start();
+		// Retries after 0.5 s, then 1 s: the third failure sets the next attempt 2 s after it.
+		await waitFor(() => attempts.length === 3, 5000);
+		expect(attempts).toEqual([
+			["startup", false],
+			["retry", false],
+			["retry", false]
+		]);
+		expect(keys.retryAfterSeconds()).toBe(2);
+		now += 500;
+		expect(keys.retryAfterSeconds()).toBe(2);
+		now += 1000;
+		expect(keys.retryAfterSeconds()).toBe(1);
+		now += 5000;
+		expect(keys.retryAfterSeconds()).toBe(1);
+		expect(await keys.lookup("rsa-1", "RS256")).toMatchObject({ ok: false, reason: "jwks_unavailable", retryAfter: 1 });
+	});
+
+	it("reports a failed manual refresh with its error, and the kids it still has", async () => {
+		const keys = store();
+		keys.start();
+		await waitFor(() => keys.hasUsableKeys());
+		server.mode = "error";
+		const report = await keys.refreshNow();
+		expect(report).toEqual({ issuer: server.issuer, ok: false, error: keys.lastFetchError, kids: ["rsa-1"], added: [], removed: [] });
+		expect(report.error).toMatch(/500/);
+		server.mode = "up";
+		server.addKey("EdDSA", "ed-9");
+		expect(await keys.refreshNow()).toEqual({ issuer: server.issuer, ok: true, kids: ["rsa-1", "ed-9"], added: ["ed-9"], removed: [] });
+		expect(keys.lastFetchError).toBeNull();
+	});
+
+	it("tells its listeners about each fetch, each changed key set and each skipped key", async () => {
+		const seen: string[] = [];
+		server.rawKeys = [{ kty: "XYZ", kid: "odd" }];
+		const keys = store({
+			events: {
+				fetchStarted: (issuer, cause) => seen.push(`started ${cause} ${issuer === server.issuer}`),
+				fetched: (_issuer, cause, ok) => seen.push(`fetched ${cause} ${ok}`),
+				keySetChanged: (_issuer, generation, removed) => seen.push(`changed ${generation} [${removed.join()}]`),
+				warning: (_issuer, message) => seen.push(`warning ${message}`)
+			}
+		});
+		keys.start();
+		await waitFor(() => keys.hasUsableKeys());
+		server.removeKey("rsa-1");
+		server.addKey("EdDSA", "ed-2");
+		await keys.refreshNow();
+		expect(seen).toEqual([
+			"started startup true",
+			'warning skipped kid "odd": kty "XYZ" is not supported',
+			"changed 1 []",
+			"fetched startup true",
+			"started manual true",
+			'warning skipped kid "odd": kty "XYZ" is not supported',
+			"changed 2 [rsa-1]",
+			"fetched manual true"
+		]);
+	});
+});
