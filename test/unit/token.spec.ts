@@ -99,3 +99,77 @@ describe("parseToken", () => {
 		expect(parseToken(valid)).toMatchObject({ ok: true, header: { kid: "k1" } });
 	});
 });
+
+describe("parseToken, the whole answer", () => {
+	const [headerPart] = valid.split(".") as [string];
+	const rejection = (token: string) => {
+		const parsed = parseToken(token);
+		return parsed.ok ? parsed : { reason: parsed.reason, detail: parsed.detail };
+	};
+
+	it("hands back the signing input and the signature exactly as received", () => {
+		expect(parseToken(valid)).toEqual({
+			ok: true,
+			header: { alg: "EdDSA", typ: "JWT", kid: "k1" },
+			payload: { iss: "https://issuer", exp: 2e9 },
+			signingInput: `${headerPart}.${payloadPart}`,
+			signature: signaturePart,
+			signatureBytes: 64
+		});
+	});
+
+	it("takes a token of exactly 8 KiB", () => {
+		// No base64url text is one character past a group of four, so the header grows too when needed.
+		const signatureLength = signaturePart.length;
+		let token = "";
+		for (let extra = 0; token === "" && extra < 3; extra++) {
+			const header = b64({ alg: "EdDSA", typ: "JWT", kid: `k1${"x".repeat(extra)}` });
+			for (let pad = 6000; pad < 6200; pad++) {
+				if (header.length + b64({ pad: "x".repeat(pad) }).length + signatureLength + 2 !== MAX_TOKEN_LENGTH) continue;
+				token = signJwt(key, { pad: "x".repeat(pad) }, { kid: `k1${"x".repeat(extra)}` });
+				break;
+			}
+		}
+		expect(token).toHaveLength(MAX_TOKEN_LENGTH);
+		expect(reasonOf(token)).toBe("ok");
+		expect(reasonOf(`${token}A`)).toBe("token_too_large");
+	});
+
+	it.each([
+		["a character outside base64url first in the header", `*${headerPart}.${payloadPart}.${signaturePart}`, "Every part of the token must be non-empty base64url"],
+		["a character outside base64url last in the payload", `${headerPart}.${payloadPart}*.${signaturePart}`, "Every part of the token must be non-empty base64url"],
+		["a character outside base64url first in the signature", `${headerPart}.${payloadPart}.*${signaturePart.slice(1)}`, "Every part of the token must be non-empty base64url"],
+		["an empty header", `.${payloadPart}.${signaturePart}`, "Every part of the token must be non-empty base64url"],
+		["an empty payload", `${headerPart}..${signaturePart}`, "Every part of the token must be non-empty base64url"],
+		["two parts", `${headerPart}.${payloadPart}`, "The token must have exactly three parts"],
+		["four parts", `${headerPart}.${payloadPart}.${signaturePart}.x`, "The token must have exactly three parts"],
+		["a non-canonical signature", `${headerPart}.${payloadPart}.${signaturePart.slice(0, -1)}B`, "The signature is not canonical base64url"],
+		["a header that is not JSON", `${b64("alg")}.${payloadPart}.${signaturePart}`, "The token header is not a JSON object"],
+		["a header without alg", `${b64({ kid: "k1" })}.${payloadPart}.${signaturePart}`, "The token header has no alg"],
+		["a numeric alg", `${b64({ alg: 1 })}.${payloadPart}.${signaturePart}`, "The token header has no alg"],
+		["an empty kid", `${b64({ alg: "EdDSA", kid: "" })}.${payloadPart}.${signaturePart}`, "The token's kid must be a short string"],
+		["a kid of 257 characters", `${b64({ alg: "EdDSA", kid: "k".repeat(257) })}.${payloadPart}.${signaturePart}`, "The token's kid must be a short string"],
+		["a numeric typ", `${b64({ alg: "EdDSA", typ: 1 })}.${payloadPart}.${signaturePart}`, "The token's typ must be a string"],
+		["a payload that is an array", `${headerPart}.${b64([1])}.${signaturePart}`, "The token payload is not a JSON object"],
+		["a payload that is a string", `${headerPart}.${b64('"x"')}.${signaturePart}`, "The token payload is not a JSON object"]
+	])("says what is wrong with %s", (_name, token, detail) => {
+		expect(rejection(token)).toEqual({ reason: "malformed", detail });
+	});
+
+	it("refuses a header member that picks a key, with no detail", () => {
+		expect(rejection(`${b64({ alg: "EdDSA", zip: "DEF" })}.${payloadPart}.${signaturePart}`)).toEqual({ reason: "unsupported_header", detail: undefined });
+	});
+
+	it("takes a kid of 256 characters and a string typ", () => {
+		const parsed = parseToken(`${b64({ alg: "EdDSA", kid: "k".repeat(256), typ: "at+jwt" })}.${payloadPart}.${signaturePart}`);
+		expect(parsed).toMatchObject({ ok: true, header: { kid: "k".repeat(256), typ: "at+jwt" } });
+	});
+
+	it("counts the decoded bytes of a signature of each length", () => {
+		const head = `${headerPart}.${payloadPart}`;
+		for (const bytes of [1, 2, 3, 64, 65, 66, 256]) {
+			const parsed = parseToken(`${head}.${Buffer.alloc(bytes, 0x41).toString("base64url")}`);
+			expect(parsed.ok && parsed.signatureBytes).toBe(bytes);
+		}
+	});
+});
