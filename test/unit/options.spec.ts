@@ -1,6 +1,7 @@
 import { DEFAULTS } from "../../lib/auth/policy/config";
 import { fromEnv } from "../../lib/auth/policy/env";
-import { OptionsError, resolveOptions, type JwtAuthOptions } from "../../lib/auth/policy/options";
+import { ISSUER_FIELDS, JWKS_FIELDS, OPTION_NAMES, OptionsError, resolveOptions, REVOCATION_FIELDS, type JwtAuthOptions } from "../../lib/auth/policy/options";
+import { OPTION_DOCS } from "../../lib/auth/policy/option-docs";
 import { jwtAuth } from "moleculer-jwks-auth";
 
 const ISSUER = "https://auth.example.com/";
@@ -97,6 +98,39 @@ describe("jwtAuth options", () => {
 	it("fails when the mixin is created, not when the first request comes", () => {
 		expect(() => jwtAuth({} as JwtAuthOptions)).toThrow(/^jwtAuth: options\.issuer is required/);
 		expect(() => jwtAuth({ issuer: ISSUER, audience: "" })).toThrow("jwtAuth: options.audience[0] must be a non-empty string");
+	});
+});
+
+describe("the options' documentation (the README's table)", () => {
+	it("documents every option the validator accepts, and no other", () => {
+		const documented = OPTION_DOCS.map(doc => doc.option).sort();
+		const nested = (prefix: string, fields: ReadonlySet<string>) => [...fields].map(field => `${prefix}.${field}`);
+		const accepted = [...OPTION_NAMES.filter(name => name !== "jwks" && name !== "revocation"), ...nested("jwks", JWKS_FIELDS), ...nested("revocation", REVOCATION_FIELDS)].sort();
+		expect(documented).toEqual(accepted);
+		expect(OPTION_DOCS.find(doc => doc.option === "issuers")?.meaning).toContain(`{ ${[...ISSUER_FIELDS].join(", ").replace(/, /g, "?, ").replace("issuer?", "issuer")}? }`);
+	});
+
+	it("documents the defaults the validator applies", () => {
+		const config = resolveOptions({ issuer: ISSUER });
+		const documented = new Map(OPTION_DOCS.map(doc => [doc.option, doc.default]));
+		const applied: Record<string, unknown> = {
+			algorithms: JSON.stringify(config.algorithms),
+			clockTolerance: config.clockTolerance,
+			"jwks.cacheMaxAge": config.jwks.cacheMaxAge,
+			"jwks.cooldown": config.jwks.cooldown,
+			"jwks.timeout": config.jwks.timeout,
+			"jwks.staleMaxAge": config.jwks.staleMaxAge,
+			allowHttp: !config.jwks.requireHttps,
+			rolesClaim: config.rolesClaim,
+			"revocation.maxEntries": config.revocation.maxEntries,
+			"revocation.maxLifetime": config.revocation.maxLifetime,
+			propagateToken: config.propagateToken,
+			maxTokenAge: config.maxTokenAge ?? "none",
+			tokenType: config.type ?? "none",
+			audience: config.audience ?? "none",
+			publicUrl: config.publicUrl ?? "none"
+		};
+		for (const [option, value] of Object.entries(applied)) expect([option, documented.get(option)]).toEqual([option, String(value)]);
 	});
 });
 

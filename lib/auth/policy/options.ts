@@ -107,7 +107,8 @@ export class OptionsError extends ConfigError {
 /** What `jwtAuth` accepts beside the verifier's settings (read by the gateway mixins). */
 export const GATEWAY_OPTIONS = ["mapUser", "serviceUnavailable", "screenRequestIds"] as const;
 
-const TOP_LEVEL = new Set<string>([
+/** Every option `jwtAuth` accepts (nested ones as `jwks.timeout`); anything else is refused by name. */
+export const OPTION_NAMES: readonly string[] = [
 	"issuer",
 	"issuers",
 	"jwksUri",
@@ -124,10 +125,11 @@ const TOP_LEVEL = new Set<string>([
 	"revocation",
 	"propagateToken",
 	...GATEWAY_OPTIONS
-]);
-const ISSUER_FIELDS = new Set(["issuer", "jwksUri", "audience", "algorithms", "tokenType", "maxTokenAge", "clockTolerance"]);
-const JWKS_FIELDS = new Set(["cacheMaxAge", "cooldown", "timeout", "staleMaxAge"]);
-const REVOCATION_FIELDS = new Set(["redisUrl", "maxEntries", "maxLifetime"]);
+];
+export const ISSUER_FIELDS: ReadonlySet<string> = new Set(["issuer", "jwksUri", "audience", "algorithms", "tokenType", "maxTokenAge", "clockTolerance"]);
+export const JWKS_FIELDS: ReadonlySet<string> = new Set(["cacheMaxAge", "cooldown", "timeout", "staleMaxAge"]);
+export const REVOCATION_FIELDS: ReadonlySet<string> = new Set(["redisUrl", "maxEntries", "maxLifetime"]);
+const TOP_LEVEL: ReadonlySet<string> = new Set(OPTION_NAMES);
 
 type Bag = Readonly<Record<string, unknown>>;
 
