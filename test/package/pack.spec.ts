@@ -1,0 +1,193 @@
+/**
+ * The package as a user gets it: `npm pack` of the repository, installed from the tarball into a
+ * fresh CommonJS app and a fresh strict TypeScript app next to moleculer and moleculer-web from
+ * the registry, each adding `jwtAuth` in two lines, started against a real JWKS server and
+ * checked over HTTP. Which Node, moleculer and moleculer-web: matrix.ts (`npm run test:matrix`
+ * runs them all). No registry, or a failed install, fails the file with CI set and is a
+ * reported skip otherwise.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { SigningKey } from "../../lib/dev-issuer/signer";
+import { expectAnswer, expectForbidden, invalid, NO_TOKEN, send } from "../support/attack-kit";
+import { bearer } from "../support/gateway";
+import { KeyServer } from "../support/key-server";
+import type { Running } from "../support/process";
+import { ciIsSet, describeWhenAnswering } from "../support/server-gate";
+import { jsApp, JS_APP_PACKAGE, tsApp, TS_APP_PACKAGE } from "./app-sources";
+import { FreshApp, installApps, packRepository, type PackedPackage } from "./fresh-app";
+import { describeCombination, nodeBinary, nodeMajor, requestedCombinations, unsupportedReason, type Combination, type Outcome } from "./matrix";
+
+jest.setTimeout(120_000);
+
+const PACKAGE_NAME = "moleculer-jwks-auth";
+const AUDIENCE = "orders-api";
+const REGISTRY = process.env.npm_config_registry || "https://registry.npmjs.org/";
+const REGISTRY_PROBE = `fetch(new URL("moleculer", process.argv[1])).then(res => process.exit(res.ok ? 0 : 1), () => process.exit(1));`;
+
+const workDir = mkdtempSync(join(tmpdir(), `${PACKAGE_NAME}-`));
+let packed: PackedPackage;
+try {
+	packed = packRepository(workDir);
+} catch (err) {
+	rmSync(workDir, { recursive: true, force: true });
+	throw err;
+}
+const running: Running[] = [];
+
+afterAll(async () => {
+	await Promise.all(running.map(app => app.stop()));
+	rmSync(workDir, { recursive: true, force: true });
+});
+
+describe("the tarball", () => {
+	test("holds only the built JavaScript and declarations, the README, the LICENSE and package.json", () => {
+		const paths = packed.files.map(file => file.path).sort();
+		const unexpected = paths.filter(path => !/^dist\/.+\.(js|d\.ts)$/.test(path) && !/^(README\.md|LICENSE|package\.json)$/.test(path));
+		expect(unexpected).toEqual([]);
+		expect(paths).toEqual(expect.arrayContaining(["dist/index.js", "dist/index.d.ts", "package.json", "README.md", "LICENSE"]));
+		// The example app (services, development issuer), tests, bench and scripts stay in the repository.
+		expect(paths.filter(path => /^dist\/(services|test|bench|scripts)\/|^dist\/moleculer\.config/.test(path))).toEqual([]);
+		expect({ name: packed.name, version: packed.version }).toEqual({ name: PACKAGE_NAME, version: "0.2.0" });
+		process.stdout.write(`  ${packed.files.length} files, ${packed.size} bytes packed, ${packed.unpackedSize} unpacked\n`);
+	});
+});
+
+interface Prepared {
+	readonly node: string;
+	readonly js: FreshApp;
+	readonly ts: FreshApp;
+}
+
+/** The Node binary, and both apps written and installed: all of it before the suite is declared, so a failure can still skip it. */
+function prepare(combo: Combination, index: number): Outcome<Prepared> {
+	const node = nodeBinary(combo.node);
+	if (!node.ok) return node;
+	const dir = join(workDir, `combination-${index}`);
+	const peers = [packed.tarball, `moleculer@${combo.moleculer}`, `moleculer-web@${combo.moleculerWeb}`];
+	const js = FreshApp.create(dir, "js-app", JS_APP_PACKAGE, { "app.js": jsApp(), "app-own-hook.js": jsApp(true) });
+	const ts = FreshApp.create(dir, "ts-app", TS_APP_PACKAGE, tsApp());
+	const installed = installApps([
+		{ app: js, packages: peers },
+		{ app: ts, packages: [...peers, `@types/node@${nodeMajor(combo.node)}`] }
+	]);
+	return installed.ok ? { ok: true, value: { node: node.value, js, ts } } : installed;
+}
+
+/** `describe` when prepared; with CI set a failure fails the file, otherwise the suite is a reported skip. */
+function describeWhenPrepared(combo: Combination, prepared: Outcome<Prepared>): jest.Describe {
+	if (prepared.ok) return describe;
+	const line = `${describeCombination(combo)}: ${prepared.error}`;
+	if (ciIsSet()) throw new Error(`CI is set but the package could not be set up for ${line}`);
+	process.stderr.write(`\n  SKIPPED: ${line}\n\n`);
+	return describe.skip;
+}
+
+async function startApp(app: FreshApp, node: string, entry: string, issuer: KeyServer): Promise<string> {
+	const started = app.start(node, entry, { ISSUER: issuer.issuer });
+	running.push(started);
+	const [, port] = (await started.waitFor(/LISTENING (\d+)/, 60_000)) as RegExpMatchArray;
+	return `http://127.0.0.1:${port}/api/orders`;
+}
+
+function declareSuites(combo: Combination, index: number): void {
+	const reason = unsupportedReason(combo);
+	if (reason && !process.env.MATRIX_FORCE) {
+		process.stderr.write(`\n  SKIPPED: ${describeCombination(combo)} is not supported: ${reason} (MATRIX_FORCE=1 runs it anyway)\n\n`);
+		describe.skip(`${describeCombination(combo)} (not supported: ${reason})`, () => test("the package", () => undefined));
+		return;
+	}
+	const prepared = prepare(combo, index);
+	describeWhenPrepared(combo, prepared)(describeCombination(combo), () => {
+		const { node, js, ts } = prepared.ok ? prepared.value : ({} as Prepared);
+
+		test("installs the requested versions, the package's peers resolved to the app's own copies", () => {
+			for (const app of [js, ts]) {
+				expect(app.installedVersion("moleculer")).toMatch(new RegExp(`^${combo.moleculer.replace(/\./g, "\\.")}\\.`));
+				expect(app.installedVersion("moleculer-web")).toMatch(new RegExp(`^${combo.moleculerWeb.replace(/\./g, "\\.")}\\.`));
+				expect(app.installedVersion(PACKAGE_NAME)).toBe("0.2.0");
+			}
+			process.stdout.write(`  ${describeCombination(combo)}: moleculer ${js.installedVersion("moleculer")}, moleculer-web ${js.installedVersion("moleculer-web")}\n`);
+		});
+
+		test("the strict TypeScript app type-checks: the package ships its declarations and the `auth` augmentation", async () => {
+			const { code, output } = await ts.compile();
+			expect(output).toBe("");
+			expect(code).toBe(0);
+		});
+
+		describe.each([
+			["JavaScript (CommonJS)", () => js, "app.js"],
+			["TypeScript (ESM, strict)", () => ts, "dist/app.js"]
+		] as const)("the %s app", (_label, app, entry) => {
+			let issuer: KeyServer;
+			let key: SigningKey;
+			let url = "";
+
+			beforeAll(async () => {
+				issuer = await new KeyServer().start();
+				key = issuer.addKey("RS256");
+				url = await startApp(app(), node, entry, issuer);
+			});
+
+			afterAll(async () => {
+				await issuer?.stop();
+			});
+
+			test("a valid token: 200, and the action gets the verified claims in ctx.meta.user", async () => {
+				const token = issuer.mint(key, { sub: "alice", aud: AUDIENCE, scope: "orders:read" });
+				const res = await send("GET", url, bearer(token));
+				expect(issuer.jwksFetches).toBeGreaterThan(0);
+				expect({ status: res.status, body: res.body }).toMatchObject({ status: 200, body: { orders: [], user: { sub: "alice", iss: issuer.issuer, aud: AUDIENCE } } });
+			});
+
+			test("no token: 401 NO_TOKEN with the bare Bearer challenge", async () => {
+				expectAnswer(await send("GET", url), NO_TOKEN, "");
+			});
+
+			test("a token for another audience, or signed by a key not in the issuer's set: 401 INVALID_TOKEN", async () => {
+				const otherAudience = issuer.mint(key, { aud: "billing-api" });
+				expectAnswer(await send("GET", url, bearer(otherAudience)), invalid("audience_mismatch"), otherAudience);
+				const impostor = new KeyServer().addKey("RS256", key.kid);
+				const forged = issuer.mint(impostor, { aud: AUDIENCE });
+				expectAnswer(await send("GET", url, bearer(forged)), invalid("bad_signature"), forged);
+			});
+
+			test("a token without the scope `orders.create` declares: 403 INSUFFICIENT_SCOPE; with it: 200", async () => {
+				const reader = issuer.mint(key, { aud: AUDIENCE, scope: "orders:read" });
+				expectForbidden(await send("POST", url, bearer(reader)), reader, "scopes", "orders:write");
+				const writer = issuer.mint(key, { sub: "bob", aud: AUDIENCE, scope: "orders:read orders:write" });
+				const res = await send("POST", url, bearer(writer));
+				expect({ status: res.status, body: res.body }).toMatchObject({ status: 200, body: { created: true, user: { sub: "bob" } } });
+			});
+		});
+
+		test("a gateway that keeps its own methods.authorize does not start, and says why", async () => {
+			const issuer = await new KeyServer().start();
+			issuer.addKey("RS256");
+			try {
+				const started = js.start(node, "app-own-hook.js", { ISSUER: issuer.issuer });
+				running.push(started);
+				let timer: NodeJS.Timeout | undefined;
+				const exit = await Promise.race([started.wait(), new Promise<"running">(resolve => (timer = setTimeout(() => resolve("running"), 30_000)))]);
+				clearTimeout(timer);
+				expect(started.text).not.toMatch(/LISTENING/);
+				expect(exit).not.toBe("running");
+				expect(exit).not.toBe(0);
+				// The app's own file names do not contain the word, so it comes from the package's message.
+				expect(started.text).not.toMatch(/Cannot find module|ERR_MODULE_NOT_FOUND/);
+				expect(started.text).toMatch(/(Error|START FAILED)[^\n]*authorize/);
+			} finally {
+				await issuer.stop();
+			}
+		});
+	});
+}
+
+const registrySuite = describeWhenAnswering("npm registry", REGISTRY, REGISTRY_PROBE);
+registrySuite("installed from the registry", () => {
+	// A skipped describe still declares its tests: install nothing when the registry does not answer.
+	if (registrySuite !== describe) test("the package", () => undefined);
+	else requestedCombinations().forEach(declareSuites);
+});
