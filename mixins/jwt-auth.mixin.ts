@@ -23,7 +23,8 @@ import { revocationMixin } from "./revocation.mixin";
 const { UnAuthorizedError, ForbiddenError, ServiceUnavailableError } = ApiGateway.Errors;
 
 export interface GatewayMeta {
-	user?: Record<string, unknown> | null;
+	/** The verified claims, what `mapUser` made of them, or null (`auth: "optional"` without a token). */
+	user?: unknown;
 	/** JWT_PROPAGATE_TOKEN=true: the bearer token, for services that verify it themselves. */
 	authToken?: string;
 	$responseHeaders?: Record<string, string>;
@@ -65,6 +66,7 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 	// Read once: config parsing has refused a roles path that does not parse.
 	const rolesClaim = parseClaimPath(config.rolesClaim) as ClaimPath;
 	const metadataUrl = resourceMetadataUrl(config);
+	const mapUser = config.mapUser;
 	const mixin: Partial<ServiceSchema<object, JwtAuthMethods, JwtAuthVars, JwtAuthThis>> = {
 		mixins: [clusterKeysMixin(), revocationMixin(config)],
 		actions: {
@@ -124,7 +126,7 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 					throw this.rejectionError(ctx, unmet);
 				}
 				this.telemetry.verified(seconds);
-				ctx.meta.user = verdict.claims;
+				ctx.meta.user = mapUser === null ? verdict.claims : mapUser(verdict.claims);
 			},
 
 			/** Total: whatever goes wrong inside, the caller gets a verdict (null: no Bearer token), never a 500. */

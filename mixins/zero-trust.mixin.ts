@@ -47,7 +47,7 @@ export function zeroTrustMixin(config: AuthConfig): Partial<ServiceSchema> {
 					if (!verdict.ok) throw errorFor(verdict);
 					const unmet = requirement.kind === "required" && requirement.demands !== null ? unmetDemand(requirement.demands, verdict.claims, verdict.issuer, rolesClaim) : null;
 					if (unmet !== null) throw errorFor(unmet);
-					ctx.meta.user = verdict.claims;
+					ctx.meta.user = config.mapUser === null ? verdict.claims : config.mapUser(verdict.claims);
 				}
 			}
 		},

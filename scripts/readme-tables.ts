@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CONFIG_VARIABLES } from "../lib/auth/policy/config";
+import { CONFIG_VARIABLES } from "../lib/auth/policy/variables";
 import { REASONS } from "../lib/auth/policy/reasons";
 
 function code(value: string): string {

@@ -3,7 +3,8 @@
  */
 import { createServer } from "node:net";
 import { ServiceBroker, type BrokerOptions, type Service, type ServiceSchema } from "moleculer";
-import { parseAuthConfig, type Env } from "../../lib/auth/policy/config";
+import { type Env } from "../../lib/auth/policy/config";
+import { parseAppConfig } from "../../services/app-config";
 import { createApiService } from "../../services/api.service";
 import ProtectedService from "../../services/protected.service";
 
@@ -36,7 +37,7 @@ export interface GatewayOptions {
 }
 
 export async function startGateway(env: Env, options: GatewayOptions = {}): Promise<Gateway> {
-	const config = parseAuthConfig({ PORT: "0", ...env });
+	const config = parseAppConfig({ PORT: "0", ...env });
 	const broker = new ServiceBroker({ logger: false, metrics: false, ...options.broker });
 	const schema = createApiService(config);
 	const api = broker.createService(options.apiSettings ? { name: "api", mixins: [schema], settings: options.apiSettings } : schema);

@@ -2,7 +2,8 @@
  * docker-compose.yml, checked without a Docker engine: parsed and held against the image the
  * Dockerfile builds and the environment conventions of the services it runs.
  */
-import { DEFAULTS, parseAuthConfig } from "../../lib/auth/policy/config";
+import { DEFAULTS } from "../../lib/auth/policy/config";
+import { parseAuthConfig } from "../../lib/auth/policy/env";
 import { buildContext, composeEnv, type ComposeService, dependsOn, env, loadYaml, parseDockerfile, publishedPorts, read, record } from "../support/dockerfile";
 
 // ---------- the files under test ----------

@@ -1,4 +1,6 @@
-import { CONFIG_VARIABLES, DEFAULTS, parseAuthConfig } from "../../lib/auth/policy/config";
+import { DEFAULTS } from "../../lib/auth/policy/config";
+import { parseAuthConfig } from "../../lib/auth/policy/env";
+import { CONFIG_VARIABLES } from "../../lib/auth/policy/variables";
 import { configFailure } from "../support/config-failure";
 
 const ISSUER = "https://auth.example.com/";
@@ -9,9 +11,7 @@ describe("parseAuthConfig", () => {
 	it("applies the documented defaults", () => {
 		const config = parseAuthConfig({ JWT_ISSUER: ISSUER });
 		expect(config).toMatchObject({
-			port: 3000,
 			issuers: [{ issuer: ISSUER, jwksUri: null }],
-			devIssuerUrl: null,
 			audience: null,
 			algorithms: ["RS256", "EdDSA"],
 			clockTolerance: 5,
@@ -29,13 +29,9 @@ describe("parseAuthConfig", () => {
 		}
 	});
 
-	it("uses the development issuer on the gateway's own port when no issuer is set", () => {
-		const config = parseAuthConfig({ PORT: "4100" });
-		expect(config.devIssuerUrl).toBe("http://127.0.0.1:4100/__dev/issuer");
-		expect(config.issuers).toMatchObject([{ issuer: "http://127.0.0.1:4100/__dev/issuer", jwksUri: null }]);
-	});
-
-	it("refuses to run without an issuer in production", () => {
+	it("is an error without an issuer: the package never points at a development issuer by itself", () => {
+		expect(failure({}).variable).toBe("JWT_ISSUER");
+		expect(failure({ PORT: "4100" }).message).toMatch(/^JWT_ISSUER: is required; set it to your issuer's URL/);
 		expect(failure({ NODE_ENV: "production" }).variable).toBe("JWT_ISSUER");
 	});
 
@@ -50,7 +46,6 @@ describe("parseAuthConfig", () => {
 		[{ JWT_ISSUER: ",," }, "JWT_ISSUER"],
 		[{ JWT_ISSUER: `${ISSUER},${ISSUER}` }, "JWT_ISSUER"],
 		[{ JWT_ISSUER: `${ISSUER},https://b.example.com`, JWKS_URI: "https://a.example.com/jwks" }, "JWKS_URI"],
-		[{ JWKS_URI: "https://a.example.com/jwks" }, "JWKS_URI"],
 		[{ JWT_ISSUER: ISSUER, JWT_ALGORITHMS: "none" }, "JWT_ALGORITHMS"],
 		[{ JWT_ISSUER: ISSUER, JWT_ALGORITHMS: "RS256,NONE" }, "JWT_ALGORITHMS"],
 		[{ JWT_ISSUER: ISSUER, JWT_ALGORITHMS: "HS256" }, "JWT_ALGORITHMS"],

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseAuthConfig } from "../../lib/auth/policy/config";
+import { parseAuthConfig } from "../../lib/auth/policy/env";
 import { configFailure } from "../support/config-failure";
 
 const A = "https://a.example.com/";
@@ -39,7 +39,6 @@ describe("JWT_ISSUERS_FILE", () => {
 			]
 		});
 		const config = parseAuthConfig({ JWT_ISSUERS_FILE: path, JWT_AUDIENCE: "api://env", JWT_ALGORITHMS: "RS256", JWT_CLOCK_TOLERANCE: "7" });
-		expect(config.devIssuerUrl).toBeNull();
 		expect(config.issuers).toEqual([
 			{ issuer: A, jwksUri: "https://a.example.com/keys", rules: { audience: ["api://a"], algorithms: ["ES256"], type: "at+jwt", maxTokenAge: 300, clockTolerance: 0 } },
 			{ issuer: B, jwksUri: null, rules: { audience: ["api://env"], algorithms: ["RS256"], type: null, maxTokenAge: null, clockTolerance: 7 } }

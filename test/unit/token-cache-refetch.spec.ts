@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Authenticator } from "../../lib/auth/authenticator";
-import { parseAuthConfig } from "../../lib/auth/policy/config";
+import { parseAuthConfig } from "../../lib/auth/policy/env";
 import type { SigningKey } from "../../lib/dev-issuer/signer";
 import { KeyServer } from "../support/key-server";
 import { waitFor } from "../support/gateway";

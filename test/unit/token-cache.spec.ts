@@ -1,5 +1,5 @@
 import { Authenticator } from "../../lib/auth/authenticator";
-import { parseAuthConfig } from "../../lib/auth/policy/config";
+import { parseAuthConfig } from "../../lib/auth/policy/env";
 import { KeyServer } from "../support/key-server";
 import { waitFor } from "../support/gateway";
 import { TokenCache } from "../../lib/auth/cache/token-cache";

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { Authenticator } from "../../lib/auth/authenticator";
-import { parseAuthConfig } from "../../lib/auth/policy/config";
+import { parseAuthConfig } from "../../lib/auth/policy/env";
 import { REASON_NAMES } from "../../lib/auth/policy/reasons";
 import type { Verdict } from "../../lib/auth/jws/verifier";
 import type { SigningKey } from "../../lib/dev-issuer/signer";
