@@ -4,7 +4,7 @@
  * the registry, compile it (TypeScript) and start it with a chosen Node binary.
  */
 import { execFile, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Running } from "../support/process";
 import { npmEnv, REPO_ROOT, tail, type Outcome } from "./matrix";
@@ -50,6 +50,14 @@ export function packRepository(destination: string): PackedPackage {
 	};
 }
 
+export interface InstalledManifest {
+	readonly version: string;
+	readonly private?: boolean;
+	readonly exports?: unknown;
+	readonly dependencies?: Record<string, string>;
+	readonly peerDependencies?: Record<string, string>;
+}
+
 function shellQuote(word: string): string {
 	return `'${word.replace(/'/g, `'\\''`)}'`;
 }
@@ -73,10 +81,13 @@ export class FreshApp {
 		writeFileSync(join(this.dir, file), text);
 	}
 
-	/** The version npm installed of a dependency, read from the app's node_modules. */
-	installedVersion(dependency: string): string {
-		const manifest = JSON.parse(readFileSync(join(this.dir, "node_modules", dependency, "package.json"), "utf8")) as { version: string };
-		return manifest.version;
+	/** The package.json npm installed of a dependency, read from the app's node_modules. */
+	manifest(dependency: string): InstalledManifest {
+		return JSON.parse(readFileSync(join(this.dir, "node_modules", dependency, "package.json"), "utf8")) as InstalledManifest;
+	}
+
+	has(path: string): boolean {
+		return existsSync(join(this.dir, path));
 	}
 
 	/** Compiles with the repository's TypeScript, as `npx tsc -p .` in the app would. */

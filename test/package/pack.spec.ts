@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SigningKey } from "../../lib/dev-issuer/signer";
-import { expectAnswer, expectForbidden, invalid, NO_TOKEN, send } from "../support/attack-kit";
+import { expectForbidden, expectNoEcho, send } from "../support/attack-kit";
+import type { HttpAnswer } from "../support/gateway";
 import { bearer } from "../support/gateway";
 import { KeyServer } from "../support/key-server";
 import type { Running } from "../support/process";
@@ -23,6 +24,9 @@ jest.setTimeout(120_000);
 
 const PACKAGE_NAME = "moleculer-jwks-auth";
 const AUDIENCE = "orders-api";
+const EXPORTS = { ".": { types: "./dist/index.d.ts", default: "./dist/index.js" }, "./package.json": "./package.json" };
+/** What only the repository's example app runs (transport, logging, Redis, token minting): never a dependency of the package. */
+const EXAMPLE_APP_ONLY = ["moleculer", "moleculer-web", "nats", "pino", "ioredis", "jsonwebtoken"];
 const REGISTRY = process.env.npm_config_registry || "https://registry.npmjs.org/";
 const REGISTRY_PROBE = `fetch(new URL("moleculer", process.argv[1])).then(res => process.exit(res.ok ? 0 : 1), () => process.exit(1));`;
 
@@ -44,7 +48,7 @@ afterAll(async () => {
 describe("the tarball", () => {
 	test("holds only the built JavaScript and declarations, the README, the LICENSE and package.json", () => {
 		const paths = packed.files.map(file => file.path).sort();
-		const unexpected = paths.filter(path => !/^dist\/.+\.(js|d\.ts)$/.test(path) && !/^(README\.md|LICENSE|package\.json)$/.test(path));
+		const unexpected = paths.filter(path => !/^dist\/.+\.(js|mjs|d\.ts|d\.mts)$/.test(path) && !/^(README\.md|LICENSE|package\.json)$/.test(path));
 		expect(unexpected).toEqual([]);
 		expect(paths).toEqual(expect.arrayContaining(["dist/index.js", "dist/index.d.ts", "package.json", "README.md", "LICENSE"]));
 		// The example app (services, development issuer), tests, bench and scripts stay in the repository.
@@ -84,6 +88,18 @@ function describeWhenPrepared(combo: Combination, prepared: Outcome<Prepared>): 
 	return describe.skip;
 }
 
+/**
+ * A 401 with moleculer-web's error body, the reason, and the challenge of RFC 6750: bare for no
+ * token, `invalid_token` otherwise (no `resource_metadata`: the apps set no `publicUrl`).
+ */
+function expectUnauthorized(res: HttpAnswer, type: "NO_TOKEN" | "INVALID_TOKEN", reason: string, token = ""): void {
+	expect({ status: res.status, body: res.body }).toMatchObject({ status: 401, body: { name: "UnAuthorizedError", code: 401, type, data: { reason } } });
+	const challenge = res.headers.get("www-authenticate");
+	if (type === "NO_TOKEN") expect(challenge).toBe('Bearer realm="api"');
+	else expect(challenge).toMatch(/^Bearer realm="api", error="invalid_token", error_description="[^"]+"$/);
+	if (token) expectNoEcho(res, token);
+}
+
 async function startApp(app: FreshApp, node: string, entry: string, issuer: KeyServer): Promise<string> {
 	const started = app.start(node, entry, { ISSUER: issuer.issuer });
 	running.push(started);
@@ -102,13 +118,18 @@ function declareSuites(combo: Combination, index: number): void {
 	describeWhenPrepared(combo, prepared)(describeCombination(combo), () => {
 		const { node, js, ts } = prepared.ok ? prepared.value : ({} as Prepared);
 
-		test("installs the requested versions, the package's peers resolved to the app's own copies", () => {
+		test("installs the requested versions; moleculer and moleculer-web are peers, one copy each, the app's own", () => {
 			for (const app of [js, ts]) {
-				expect(app.installedVersion("moleculer")).toMatch(new RegExp(`^${combo.moleculer.replace(/\./g, "\\.")}\\.`));
-				expect(app.installedVersion("moleculer-web")).toMatch(new RegExp(`^${combo.moleculerWeb.replace(/\./g, "\\.")}\\.`));
-				expect(app.installedVersion(PACKAGE_NAME)).toBe("0.2.0");
+				expect(app.manifest("moleculer").version.startsWith(`${combo.moleculer}.`)).toBe(true);
+				expect(app.manifest("moleculer-web").version.startsWith(`${combo.moleculerWeb}.`)).toBe(true);
+				const installed = app.manifest(PACKAGE_NAME);
+				expect(installed).toMatchObject({ version: "0.2.0", exports: EXPORTS, peerDependencies: { moleculer: expect.any(String), "moleculer-web": expect.any(String) } });
+				expect(installed.private).toBeUndefined();
+				expect(Object.keys(installed.dependencies ?? {}).filter(name => EXAMPLE_APP_ONLY.includes(name))).toEqual([]);
+				// A second copy under the package is what made TypeScript fail with TS2321 (excessive stack depth).
+				expect([`node_modules/${PACKAGE_NAME}/node_modules/moleculer`, `node_modules/${PACKAGE_NAME}/node_modules/moleculer-web`].filter(path => app.has(path))).toEqual([]);
 			}
-			process.stdout.write(`  ${describeCombination(combo)}: moleculer ${js.installedVersion("moleculer")}, moleculer-web ${js.installedVersion("moleculer-web")}\n`);
+			process.stdout.write(`  ${describeCombination(combo)}: moleculer ${js.manifest("moleculer").version}, moleculer-web ${js.manifest("moleculer-web").version}\n`);
 		});
 
 		test("the strict TypeScript app type-checks: the package ships its declarations and the `auth` augmentation", async () => {
@@ -143,15 +164,15 @@ function declareSuites(combo: Combination, index: number): void {
 			});
 
 			test("no token: 401 NO_TOKEN with the bare Bearer challenge", async () => {
-				expectAnswer(await send("GET", url), NO_TOKEN, "");
+				expectUnauthorized(await send("GET", url), "NO_TOKEN", "no_token");
 			});
 
 			test("a token for another audience, or signed by a key not in the issuer's set: 401 INVALID_TOKEN", async () => {
 				const otherAudience = issuer.mint(key, { aud: "billing-api" });
-				expectAnswer(await send("GET", url, bearer(otherAudience)), invalid("audience_mismatch"), otherAudience);
+				expectUnauthorized(await send("GET", url, bearer(otherAudience)), "INVALID_TOKEN", "audience_mismatch", otherAudience);
 				const impostor = new KeyServer().addKey("RS256", key.kid);
 				const forged = issuer.mint(impostor, { aud: AUDIENCE });
-				expectAnswer(await send("GET", url, bearer(forged)), invalid("bad_signature"), forged);
+				expectUnauthorized(await send("GET", url, bearer(forged)), "INVALID_TOKEN", "bad_signature", forged);
 			});
 
 			test("a token without the scope `orders.create` declares: 403 INSUFFICIENT_SCOPE; with it: 200", async () => {
