@@ -111,6 +111,13 @@ export class FreshApp {
 	}
 }
 
+/** npm's error codes and the peer dependency it could not resolve, e.g. "ERESOLVE (peer moleculer@^0.15.0 from moleculer-web@0.11.0)". */
+function whyInstallFailed(log: string): string {
+	const codes = [...log.matchAll(/npm error code (\S+)/g)].map(match => match[1]).join(", ");
+	const peer = log.match(/npm error peer ([^\n]+)/)?.[1];
+	return `${codes || "failed"}${peer ? ` (peer ${peer.trim()})` : ""}`;
+}
+
 /**
  * `npm install <packages>` in each app at once (installs wait mostly on the network, so they
  * overlap); synchronous, so a failure can still turn the suite into a reported skip.
@@ -126,10 +133,12 @@ export function installApps(installs: readonly { app: FreshApp; packages: readon
 	if (run.status === 0) return { ok: true, value: undefined };
 	const logs = installs.map(({ app }) => {
 		try {
-			return `${app.name}: ${tail(readFileSync(join(app.dir, "install.log"), "utf8"), 1500)}`;
+			return { name: app.name, log: readFileSync(join(app.dir, "install.log"), "utf8") };
 		} catch {
-			return `${app.name}: no install log`;
+			return { name: app.name, log: "no install log" };
 		}
 	});
-	return { ok: false, error: `npm install failed (${run.status ?? run.signal}):\n${logs.join("\n")}` };
+	// First line: npm's error code and the peer it could not resolve, so one line says why.
+	const summary = logs.map(({ name, log }) => `${name}: ${whyInstallFailed(log)}`);
+	return { ok: false, error: `npm install failed (${run.status ?? run.signal}): ${summary.join("; ")}\n${logs.map(({ name, log }) => `${name}:\n${tail(log, 1500)}`).join("\n")}` };
 }
