@@ -77,11 +77,14 @@ export function nodeBinary(version: string): Outcome<string> {
 	return { ok: true, value: binary };
 }
 
-/** This environment without the variables of an enclosing npm run, which would steer a nested npm. */
+/**
+ * This environment without the variables of an enclosing npm run (its local prefix would point a
+ * nested npm at this repository), except the registry a user may have chosen.
+ */
 export function npmEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 	const env: NodeJS.ProcessEnv = {};
 	for (const [name, value] of Object.entries(process.env)) {
-		if (!/^(npm_|INIT_CWD$)/i.test(name)) env[name] = value;
+		if (!/^(npm_|INIT_CWD$)/i.test(name) || /^npm_config_registry$/i.test(name)) env[name] = value;
 	}
 	return { ...env, ...extra };
 }
