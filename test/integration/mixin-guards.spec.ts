@@ -85,7 +85,7 @@ describe("jwtAuth in an integrator's gateway", () => {
 		expect([res.status, res.body]).toEqual([200, { ok: true }]);
 	});
 
-	it("answers 401 ROUTE_UNPROTECTED at request time for an action on a node that joins after the gateway started", async () => {
+	it("answers 403 ROUTE_UNPROTECTED at request time for an action on a node that joins after the gateway started", async () => {
 		const namespace = `guards-${process.pid}-${Date.now()}`;
 		const gw = broker({ nodeID: "gw", namespace, transporter: "Fake" });
 		const api = gw.createService(gateway(issuer.issuer, { routes: [{ path: "/open", aliases: { "GET /orders": "orders.list", "GET /mine": "orders.mine", "GET /health": "orders.health" } }] }));
@@ -97,7 +97,7 @@ describe("jwtAuth in an integrator's gateway", () => {
 		const token = issuer.mint(undefined, { scope: "orders:read" });
 		for (const path of ["/open/orders", "/open/mine"]) {
 			const res = await get(`${urlOf(api)}${path}`, bearer(token));
-			expect([path, res.status, res.body.type, (res.body.data as { reason?: string }).reason]).toEqual([path, 401, "ROUTE_UNPROTECTED", "route_unprotected"]);
+			expect([path, res.status, res.body.type, (res.body.data as { reason?: string }).reason]).toEqual([path, 403, "ROUTE_UNPROTECTED", "route_unprotected"]);
 			expect(res.text).not.toContain(token);
 		}
 		// The public action of the same node goes through.

@@ -5,6 +5,7 @@
  * nobody configured.
  */
 import type { JwsAlgorithm } from "../jws/algorithms";
+import type { IssuerOptions, JwksCacheOptions, JwtAuthOptions, RevocationOptions } from "./jwt-auth-options";
 import { firstInsecureUrl } from "../keys/url-policy";
 import { DEFAULT_REVOCATION_MAX_ENTRIES, DEFAULT_REVOCATION_MAX_LIFETIME } from "../revocation/revocations";
 import { defaultThreadCount } from "../signatures/signature-threads";
@@ -26,71 +27,7 @@ import {
 	type WholeNumberRange
 } from "./config";
 
-/** One trusted issuer with its own rules; what it leaves out takes the top-level option. */
-export interface IssuerOptions {
-	/** Exact value the token's `iss` must equal. */
-	readonly issuer: string;
-	/** Default: discovered (`${issuer}/.well-known/openid-configuration`, else `/.well-known/jwks.json`). */
-	readonly jwksUri?: string;
-	readonly audience?: string | readonly string[];
-	readonly algorithms?: readonly JwsAlgorithm[];
-	readonly tokenType?: string;
-	readonly maxTokenAge?: number;
-	readonly clockTolerance?: number;
-}
-
-/** Key-set cache settings, in milliseconds. */
-export interface JwksCacheOptions {
-	readonly cacheMaxAge?: number;
-	readonly cooldown?: number;
-	readonly timeout?: number;
-	readonly staleMaxAge?: number;
-}
-
-export interface RevocationOptions {
-	/** `redis://` or `rediss://`: entries are kept in Redis too (needs the `ioredis` package). */
-	readonly redisUrl?: string;
-	readonly maxEntries?: number;
-	/** Seconds. */
-	readonly maxLifetime?: number;
-}
-
-export interface JwtAuthOptions {
-	/** The trusted issuer's URL; `iss` must equal it exactly. Or `issuers`. */
-	readonly issuer?: string;
-	/** Several trusted issuers, each with its own keys (and rules). */
-	readonly issuers?: readonly (string | IssuerOptions)[];
-	/** Only with `issuer`. Default: discovered. */
-	readonly jwksUri?: string;
-	/** When set, `aud` must contain one of them. */
-	readonly audience?: string | readonly string[];
-	/** Default `["RS256", "EdDSA"]`; `none` and HS* are refused. */
-	readonly algorithms?: readonly JwsAlgorithm[];
-	/** Seconds of leeway for `exp`, `nbf`, `iat` (default 5). */
-	readonly clockTolerance?: number;
-	/** Seconds; when set, `iat` is required and must be younger. */
-	readonly maxTokenAge?: number;
-	/** When set (e.g. `at+jwt`), the header `typ` must match it. */
-	readonly tokenType?: string;
-	readonly jwks?: JwksCacheOptions;
-	/** Key URLs off loopback may be plain http (default false: https required). */
-	readonly allowHttp?: boolean;
-	/** Worker threads that check signatures (default cores - 1, at least 1); 0: node:crypto's thread pool. */
-	readonly verifyThreads?: number;
-	/** The claim `auth: { roles }` reads, a dotted path (default `roles`). */
-	readonly rolesClaim?: string;
-	/** The gateway's public URL: when set, 401 challenges name its RFC 9728 metadata. */
-	readonly publicUrl?: string;
-	readonly revocation?: RevocationOptions;
-	/** Pass the bearer token on with each call (`ctx.meta.authToken`) for services that verify it again. */
-	readonly propagateToken?: boolean;
-	/** What lands in ctx.meta.user (default: the verified claims). */
-	readonly mapUser?: MapUser;
-	/** An aliased action with no node is 503 `SERVICE_UNAVAILABLE`, not moleculer-web's 404 (default true). */
-	readonly serviceUnavailable?: boolean;
-	/** A client's X-Request-ID / X-Correlation-ID is kept only when short and safe (default true). */
-	readonly screenRequestIds?: boolean;
-}
+export type { IssuerOptions, JwksCacheOptions, JwtAuthOptions, RevocationOptions };
 
 /** A bad option: its message names the option as the integrator wrote it. */
 export class OptionsError extends ConfigError {
@@ -107,7 +44,8 @@ export class OptionsError extends ConfigError {
 /** What `jwtAuth` accepts beside the verifier's settings (read by the gateway mixins). */
 export const GATEWAY_OPTIONS = ["mapUser", "serviceUnavailable", "screenRequestIds"] as const;
 
-const TOP_LEVEL = new Set<string>([
+/** Every option `jwtAuth` accepts (nested ones as `jwks.timeout`); anything else is refused by name. */
+export const OPTION_NAMES: readonly string[] = [
 	"issuer",
 	"issuers",
 	"jwksUri",
@@ -124,10 +62,11 @@ const TOP_LEVEL = new Set<string>([
 	"revocation",
 	"propagateToken",
 	...GATEWAY_OPTIONS
-]);
-const ISSUER_FIELDS = new Set(["issuer", "jwksUri", "audience", "algorithms", "tokenType", "maxTokenAge", "clockTolerance"]);
-const JWKS_FIELDS = new Set(["cacheMaxAge", "cooldown", "timeout", "staleMaxAge"]);
-const REVOCATION_FIELDS = new Set(["redisUrl", "maxEntries", "maxLifetime"]);
+];
+export const ISSUER_FIELDS: ReadonlySet<string> = new Set(["issuer", "jwksUri", "audience", "algorithms", "tokenType", "maxTokenAge", "clockTolerance"]);
+export const JWKS_FIELDS: ReadonlySet<string> = new Set(["cacheMaxAge", "cooldown", "timeout", "staleMaxAge"]);
+export const REVOCATION_FIELDS: ReadonlySet<string> = new Set(["redisUrl", "maxEntries", "maxLifetime"]);
+const TOP_LEVEL: ReadonlySet<string> = new Set(OPTION_NAMES);
 
 type Bag = Readonly<Record<string, unknown>>;
 

@@ -86,7 +86,7 @@ export const REASONS = {
 		remedy: "Fix the action's `auth`: `false`, `\"optional\"`, `\"required\"` or an object of `scopes`, `anyScope`, `permissions`, `roles`, `claims`, `issuers`; the gateway logs the action's name."
 	},
 	route_unprotected: {
-		status: 401,
+		status: 403,
 		type: "ROUTE_UNPROTECTED",
 		error: null,
 		description: "The action requires a token but its route does not verify tokens, so nobody may call it through this route",
