@@ -8,6 +8,9 @@
 /** The routes both apps declare: every action reachable only through an authorized route. */
 const ROUTES = `[{ path: "/api", authorization: true, aliases: { "GET /orders": "orders.list", "POST /orders": "orders.create" } }]`;
 
+/** A route that forgets `authorization: true` in front of actions that require a token. */
+const OPEN_ROUTES = ROUTES.replace("authorization: true, ", "");
+
 export interface AppFiles {
 	readonly [fileName: string]: string;
 }
@@ -16,11 +19,13 @@ export const JS_APP_PACKAGE = { name: "fresh-js-app", version: "1.0.0", private:
 export const TS_APP_PACKAGE = { name: "fresh-ts-app", version: "1.0.0", private: true, type: "module" };
 
 /**
- * The CommonJS app. With `ownAuthorize` the gateway keeps its own `methods.authorize`, as
- * moleculer-web's template does: the package must refuse to start rather than let it win.
+ * The CommonJS app, as written or with a mistake the package must refuse at start rather than let
+ * requests through: "own-authorize" keeps the gateway's own `methods.authorize` (moleculer-web's
+ * template has one), "open-route" routes the actions without `authorization: true`.
  */
-export function jsApp(ownAuthorize = false): string {
-	const authorize = ownAuthorize ? `\n\tmethods: {\n\t\tauthorize(ctx, route, req) {\n\t\t\treturn Promise.resolve(ctx);\n\t\t}\n\t},` : "";
+export function jsApp(mistake: "none" | "own-authorize" | "open-route" = "none"): string {
+	const authorize = mistake === "own-authorize" ? `\n\tmethods: {\n\t\tauthorize(ctx, route, req) {\n\t\t\treturn Promise.resolve(ctx);\n\t\t}\n\t},` : "";
+	const routes = mistake === "open-route" ? OPEN_ROUTES : ROUTES;
 	return `"use strict";
 const { ServiceBroker } = require("moleculer");
 const ApiGateway = require("moleculer-web");
@@ -31,7 +36,7 @@ const broker = new ServiceBroker({ nodeID: "fresh-js-app" });
 broker.createService({
 	name: "api",
 	mixins: [ApiGateway, jwtAuth({ issuer: process.env.ISSUER, audience: "orders-api" })],${authorize}
-	settings: { port: 0, routes: ${ROUTES} }
+	settings: { port: 0, routes: ${routes} }
 });
 
 broker.createService({

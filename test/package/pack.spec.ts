@@ -72,7 +72,7 @@ function prepare(combo: Combination, index: number): Outcome<Prepared> {
 	if (!node.ok) return node;
 	const dir = join(workDir, `combination-${index}`);
 	const peers = [packed.tarball, `moleculer@${combo.moleculer}`, `moleculer-web@${combo.moleculerWeb}`];
-	const js = FreshApp.create(dir, "js-app", JS_APP_PACKAGE, { "app.js": jsApp(), "app-own-hook.js": jsApp(true) });
+	const js = FreshApp.create(dir, "js-app", JS_APP_PACKAGE, { "app.js": jsApp(), "app-own-hook.js": jsApp("own-authorize"), "app-open-route.js": jsApp("open-route") });
 	const ts = FreshApp.create(dir, "ts-app", TS_APP_PACKAGE, tsApp());
 	const installed = installApps([
 		{ app: js, packages: peers },
@@ -190,20 +190,23 @@ function declareSuites(combo: Combination, index: number): void {
 			});
 		});
 
-		test("a gateway that keeps its own methods.authorize does not start, and says why", async () => {
+		test.each([
+			["keeps its own methods.authorize", "app-own-hook.js", /(Error|START FAILED)[^\n]*authorize/],
+			["routes actions that require a token without authorization: true", "app-open-route.js", /(Error|START FAILED)[^\n]*authorization: true/]
+		])("a gateway that %s does not start, and says why", async (_mistake, entry, message) => {
 			const issuer = await new KeyServer().start();
 			issuer.addKey("RS256");
 			try {
-				const started = js.start(node, "app-own-hook.js", { ISSUER: issuer.issuer });
+				const started = js.start(node, entry, { ISSUER: issuer.issuer });
 				running.push(started);
 				// It either exits or listens; a listening gateway is the silent bypass.
 				await started.waitFor(/LISTENING/, 30_000).catch(() => undefined);
 				expect(started.text).not.toMatch(/LISTENING/);
 				expect(started.exitCode).not.toBeNull();
 				expect(started.exitCode).not.toBe(0);
-				// The app's own file names do not contain the word, so it comes from the package's message.
+				// The apps' file names do not contain the words, so they come from the package's message.
 				expect(started.text).not.toMatch(/Cannot find module|ERR_MODULE_NOT_FOUND/);
-				expect(started.text).toMatch(/(Error|START FAILED)[^\n]*authorize/);
+				expect(started.text).toMatch(message);
 			} finally {
 				await issuer.stop();
 			}
