@@ -1,5 +1,6 @@
 // `npm run test:matrix`: the package spec (test/package/pack.spec.ts) once per combination of
-// Node x moleculer x moleculer-web in test/package/matrix.json, then a table of what passed.
+// Node x moleculer x moleculer-web in test/package/matrix.json (and once per floor of the peer
+// ranges), then a table of what passed.
 // A combination that cannot work is listed with its reason and not run (MATRIX_FORCE=1 runs it
 // anyway, to find out again). Exits non-zero when a combination that should work fails.
 import { spawn } from "node:child_process";
@@ -65,7 +66,11 @@ function resultOf({ code, output, report }) {
 	return { status: "FAILED", detail: `${failed} of ${passed + failed} failed; ${versions}; ${firstFailure(report, output)}` };
 }
 
-const combos = matrix.node.flatMap(node => matrix.moleculer.flatMap(moleculer => matrix.moleculerWeb.map(moleculerWeb => ({ node, moleculer, moleculerWeb }))));
+// Every line at its newest, then the floors of the peer ranges package.json states.
+const combos = [
+	...matrix.node.flatMap(node => matrix.moleculer.flatMap(moleculer => matrix.moleculerWeb.map(moleculerWeb => ({ node, moleculer, moleculerWeb })))),
+	...matrix.floors
+];
 const rows = [];
 const scratch = mkdtempSync(join(tmpdir(), "test-matrix-"));
 try {
