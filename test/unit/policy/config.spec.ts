@@ -1,5 +1,5 @@
-import { CONFIG_VARIABLES, DEFAULTS, parseAuthConfig } from "../../lib/auth/policy/config";
-import { configFailure } from "../support/config-failure";
+import { CONFIG_VARIABLES, DEFAULTS, parseAuthConfig } from "../../../lib/auth/policy/config";
+import { configFailure } from "../../support/config-failure";
 
 const ISSUER = "https://auth.example.com/";
 

@@ -4,11 +4,11 @@
  * flushes nothing; a token verified again in full counts as a miss, never a hit.
  */
 import { randomUUID } from "node:crypto";
-import { Authenticator } from "../../lib/auth/authenticator";
-import { parseAuthConfig } from "../../lib/auth/policy/config";
-import type { SigningKey } from "../../lib/dev-issuer/signer";
-import { KeyServer } from "../support/key-server";
-import { waitFor } from "../support/gateway";
+import { Authenticator } from "../../../lib/auth/authenticator";
+import { parseAuthConfig } from "../../../lib/auth/policy/config";
+import type { SigningKey } from "../../../lib/dev-issuer/signer";
+import { KeyServer } from "../../support/key-server";
+import { waitFor } from "../../support/gateway";
 
 describe("the verified-token cache across refetches", () => {
 	let issuer: KeyServer;

@@ -8,13 +8,13 @@
 import { constants, createPublicKey, verify as cryptoVerify } from "node:crypto";
 import fc from "fast-check";
 import jwt from "jsonwebtoken";
-import type { JwsAlgorithm } from "../../lib/auth/jws/algorithms";
-import type { VerificationKey } from "../../lib/auth/keys/key-set";
-import { checkOnThreadPool, MAX_QUEUED_CHECKS, queuedChecks, signatureIsValid as checkSignature } from "../../lib/auth/signatures/signature";
-import { SignatureThreads } from "../../lib/auth/signatures/signature-threads";
-import { parseToken, type ParsedToken } from "../../lib/auth/jws/token";
-import { generateSigningKey, mintToken, signJwt, type SigningAlgorithm } from "../../lib/dev-issuer/signer";
-import { tokenWithLeadingZero, withSignatureBytes } from "../support/attack-kit";
+import type { JwsAlgorithm } from "../../../lib/auth/jws/algorithms";
+import type { VerificationKey } from "../../../lib/auth/keys/key-set";
+import { checkOnThreadPool, MAX_QUEUED_CHECKS, queuedChecks, signatureIsValid as checkSignature } from "../../../lib/auth/signatures/signature";
+import { SignatureThreads } from "../../../lib/auth/signatures/signature-threads";
+import { parseToken, type ParsedToken } from "../../../lib/auth/jws/token";
+import { generateSigningKey, mintToken, signJwt, type SigningAlgorithm } from "../../../lib/dev-issuer/signer";
+import { tokenWithLeadingZero, withSignatureBytes } from "../../support/attack-kit";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
 const JWS_ALGORITHMS: SigningAlgorithm[] = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "ES512"];

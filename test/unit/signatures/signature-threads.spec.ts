@@ -5,13 +5,13 @@
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { join } from "node:path";
-import type { JwsAlgorithm } from "../../lib/auth/jws/algorithms";
-import type { VerificationKey } from "../../lib/auth/keys/key-set";
-import { checkOnThreadPool, signatureIsValid } from "../../lib/auth/signatures/signature";
-import { BATCH_SIZE, defaultThreadCount, SignatureThreads, type SignatureJob } from "../../lib/auth/signatures/signature-threads";
-import { parseToken, type ParsedToken } from "../../lib/auth/jws/token";
-import { generateSigningKey, mintToken, type SigningAlgorithm } from "../../lib/dev-issuer/signer";
-import { run } from "../support/process";
+import type { JwsAlgorithm } from "../../../lib/auth/jws/algorithms";
+import type { VerificationKey } from "../../../lib/auth/keys/key-set";
+import { checkOnThreadPool, signatureIsValid } from "../../../lib/auth/signatures/signature";
+import { BATCH_SIZE, defaultThreadCount, SignatureThreads, type SignatureJob } from "../../../lib/auth/signatures/signature-threads";
+import { parseToken, type ParsedToken } from "../../../lib/auth/jws/token";
+import { generateSigningKey, mintToken, type SigningAlgorithm } from "../../../lib/dev-issuer/signer";
+import { run } from "../../support/process";
 
 interface Case {
 	readonly alg: JwsAlgorithm;
@@ -160,7 +160,7 @@ describe("signature threads", () => {
 	});
 
 	it("never keep a process alive: one left running still lets it end", async () => {
-		const child = run("node", ["--import", "tsx", join(__dirname, "..", "support", "threads-left-running.ts")], {});
+		const child = run("node", ["--import", "tsx", join(__dirname, "..", "..", "support", "threads-left-running.ts")], {});
 		const timer = setTimeout(() => void child.stop(), 20_000);
 		const code = await child.wait();
 		clearTimeout(timer);

@@ -1,8 +1,8 @@
-import { Authenticator } from "../../lib/auth/authenticator";
-import { parseAuthConfig } from "../../lib/auth/policy/config";
-import { KeyServer } from "../support/key-server";
-import { waitFor } from "../support/gateway";
-import { TokenCache } from "../../lib/auth/cache/token-cache";
+import { Authenticator } from "../../../lib/auth/authenticator";
+import { parseAuthConfig } from "../../../lib/auth/policy/config";
+import { KeyServer } from "../../support/key-server";
+import { waitFor } from "../../support/gateway";
+import { TokenCache } from "../../../lib/auth/cache/token-cache";
 
 describe("the verified-token cache", () => {
 	let issuer: KeyServer;

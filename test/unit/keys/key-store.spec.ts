@@ -1,6 +1,6 @@
-import { IssuerKeyStore, type KeyStoreOptions } from "../../lib/auth/keys/key-store";
-import { KeyServer } from "../support/key-server";
-import { waitFor } from "../support/gateway";
+import { IssuerKeyStore, type KeyStoreOptions } from "../../../lib/auth/keys/key-store";
+import { KeyServer } from "../../support/key-server";
+import { waitFor } from "../../support/gateway";
 
 const base: KeyStoreOptions = { cacheMaxAge: 60_000, cooldown: 30_000, timeout: 500, staleMaxAge: 120_000, algorithms: ["RS256", "EdDSA", "ES256"] };
 

@@ -3,9 +3,9 @@
  * kids during an outage, discovery that is never remembered as failed, a refetch of the same
  * keys, and https for discovered key sets.
  */
-import { IssuerKeyStore, type KeyStoreOptions } from "../../lib/auth/keys/key-store";
-import { KeyServer } from "../support/key-server";
-import { waitFor } from "../support/gateway";
+import { IssuerKeyStore, type KeyStoreOptions } from "../../../lib/auth/keys/key-store";
+import { KeyServer } from "../../support/key-server";
+import { waitFor } from "../../support/gateway";
 
 const base: KeyStoreOptions = { cacheMaxAge: 60_000, cooldown: 60_000, timeout: 500, staleMaxAge: 120_000, algorithms: ["RS256", "EdDSA"] };
 
