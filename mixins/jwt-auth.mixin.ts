@@ -32,9 +32,9 @@ export interface GatewayMeta {
 export interface JwtAuthMethods {
 	authorize(ctx: Context<unknown, GatewayMeta>, route: unknown, req: IncomingRequest): void | Promise<void>;
 	admit(ctx: Context<unknown, GatewayMeta>, requirement: Requirement, verdict: Verdict, startedAt: number, span: Span | null): void;
-	checkCredentials(authorization: string | undefined, connection?: object): Verdict | Promise<Verdict> | null;
+	authenticate(authorization: string | undefined, connection?: object): Verdict | Promise<Verdict> | null;
 	unexpectedFailure(err: unknown): Rejection;
-	verifyToken(token: string): Promise<Verdict>;
+	verify(token: string): Promise<Verdict>;
 	rejectionError(ctx: Context<unknown, GatewayMeta>, rejection: Rejection): Error;
 }
 
@@ -75,7 +75,7 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 				// Moleculer's tracing tags an action's params by default: the token would go to Jaeger or Zipkin.
 				tracing: { tags: { params: false, meta: false, response: false } },
 				async handler(this: JwtAuthThis, ctx: Context<{ token: string }>) {
-					const verdict = await this.verifyToken(ctx.params.token);
+					const verdict = await this.verify(ctx.params.token);
 					if (verdict.ok) return { valid: true, issuer: verdict.issuer, alg: verdict.alg, kid: verdict.kid, claims: verdict.claims };
 					const spec = REASONS[verdict.reason];
 					return { valid: false, reason: verdict.reason, status: spec.status, type: spec.type, description: verdict.detail ?? spec.description };
@@ -96,7 +96,7 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 				if (config.propagateToken && authorization !== undefined) ctx.meta.authToken = bearerToken(authorization) ?? undefined;
 				const span = authorization !== undefined && this.broker.isTracingEnabled() ? ctx.startSpan("jwt.verify") : null;
 				const startedAt = this.telemetry.timed ? performance.now() : 0;
-				const verdict = this.checkCredentials(authorization, req.socket ?? undefined);
+				const verdict = this.authenticate(authorization, req.socket ?? undefined);
 				if (verdict === null) {
 					if (span) ctx.finishSpan(span.addTags({ result: "no_token" }));
 					if (requirement.kind === "optional") {
@@ -128,9 +128,9 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 			},
 
 			/** Total: whatever goes wrong inside, the caller gets a verdict (null: no Bearer token), never a 500. */
-			checkCredentials(this: JwtAuthThis, authorization, connection) {
+			authenticate(this: JwtAuthThis, authorization, connection) {
 				try {
-					const verdict = this.authenticator.checkAuthorization(authorization, connection);
+					const verdict = this.authenticator.authenticate(authorization, connection);
 					return verdict !== null && isPending(verdict) ? verdict.catch((err: unknown) => this.unexpectedFailure(err)) : verdict;
 				} catch (err) {
 					return this.unexpectedFailure(err);
@@ -142,8 +142,8 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 				return reject("malformed");
 			},
 
-			/** Total, as checkCredentials: for the broker's `verify` action, which is given the bare token. */
-			async verifyToken(this: JwtAuthThis, token: string): Promise<Verdict> {
+			/** Total, as authenticate: for the broker's `verify` action, which is given the bare token. */
+			async verify(this: JwtAuthThis, token: string): Promise<Verdict> {
 				try {
 					return await this.authenticator.verify(token);
 				} catch (err) {

@@ -7,7 +7,7 @@ import { createPublicKey, type KeyObject } from "node:crypto";
 import { join } from "node:path";
 import type { JwsAlgorithm } from "../../../lib/auth/jws/algorithms";
 import type { VerificationKey } from "../../../lib/auth/keys/key-set";
-import { checkOnThreadPool, signatureIsValid } from "../../../lib/auth/signatures/signature";
+import { checkOnThreadPool, SignatureChecks } from "../../../lib/auth/signatures/signature";
 import { BATCH_SIZE, defaultThreadCount, SignatureThreads, type SignatureJob } from "../../../lib/auth/signatures/signature-threads";
 import { parseToken, type ParsedToken } from "../../../lib/auth/jws/token";
 import { generateSigningKey, mintToken, type SigningAlgorithm } from "../../../lib/dev-issuer/signer";
@@ -27,6 +27,14 @@ function signedCase(alg: SigningAlgorithm): Case {
 	const bytes = Buffer.from(valid.signature, "base64url");
 	bytes[0] = (bytes[0] as number) ^ 1;
 	return { alg: alg as JwsAlgorithm, key, valid, forged: { ...valid, signature: bytes.toString("base64url") } };
+}
+
+/** The signature step over `threads`, one per set of threads, as an Authenticator has it. */
+const stepOf = new WeakMap<SignatureThreads, SignatureChecks>();
+function signatureIsValid(parsed: ParsedToken, alg: JwsAlgorithm, key: VerificationKey, threads: SignatureThreads): Promise<boolean> {
+	let step = stepOf.get(threads);
+	if (step === undefined) stepOf.set(threads, (step = new SignatureChecks(threads)));
+	return step.isValid(parsed, alg, key);
 }
 
 const CASES = (["RS256", "PS256", "ES256", "EdDSA"] as const).map(signedCase);
