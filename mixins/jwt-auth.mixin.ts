@@ -7,15 +7,7 @@
 import type { Context, Service, ServiceSchema, Span } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { IncomingRequest } from "moleculer-web";
-import { Authenticator } from "../lib/auth/authenticator";
-import { bearerToken } from "../lib/auth/policy/bearer";
-import type { AuthConfig } from "../lib/auth/policy/config";
-import { unmetDemand } from "../lib/auth/policy/authorization";
-import { parseClaimPath, type ClaimPath } from "../lib/auth/policy/claim-path";
-import { challengeFor, reject, REASONS, type Rejection } from "../lib/auth/policy/reasons";
-import { requirementOf, type Requirement } from "../lib/auth/policy/requirement";
-import { resourceMetadataUrl } from "../lib/auth/policy/resource-metadata";
-import { isPending, type Verdict } from "../lib/auth/jws/verifier";
+import { Authenticator, bearerToken, challengeFor, isPending, parseClaimPath, REASONS, reject, requirementOf, resourceMetadataUrl, unmetDemand, type AuthConfig, type ClaimPath, type Rejection, type Requirement, type Verdict } from "../lib/auth";
 import { AuthTelemetry } from "../lib/gateway/auth-telemetry";
 import { clusterKeysMixin } from "./cluster-keys.mixin";
 import { revocationMixin } from "./revocation.mixin";

@@ -4,8 +4,7 @@
  * It runs only when no JWT_ISSUER is configured, and never with NODE_ENV=production.
  */
 import { Service, type Context, type ServiceBroker, type ServiceSchema, type ServiceSettingSchema } from "moleculer";
-import { processAuthConfig, type AuthConfig } from "../lib/auth/policy/config";
-import { wellKnown } from "../lib/auth/keys/discovery";
+import { processAuthConfig, wellKnown, type AuthConfig } from "../lib/auth";
 import { generateSigningKey, mintToken, type SigningKey } from "../lib/dev-issuer/signer";
 
 interface MintParams {

@@ -4,7 +4,7 @@
  * the bus: it verifies the token the gateway passes along itself (zero-trust.mixin.ts).
  */
 import type { Context, ServiceSchema } from "moleculer";
-import { processAuthConfig } from "../lib/auth/policy/config";
+import { processAuthConfig } from "../lib/auth";
 import { zeroTrustMixin } from "../mixins/zero-trust.mixin";
 
 interface UserMeta {

@@ -36,7 +36,7 @@ export class Authenticator {
 	private readonly verifier: CachedVerifier | Verifier;
 
 	constructor(
-		readonly config: AuthConfig,
+		config: AuthConfig,
 		options: AuthenticatorOptions = {}
 	) {
 		const storeOptions = { ...config.jwks, events: options.events, now: options.now };
