@@ -3,7 +3,8 @@
  * keyed by a hash of the token (never the token itself), for no longer than the token's
  * `exp`, and only from a token's second check in a while on (`seenLately`). An entry holds
  * the very key that verified it: when that key leaves the key set the entry no longer counts
- * (the gap of fast-jwt #5), and the claim rules still run on every hit.
+ * (a cache keyed by the token alone would go on vouching for tokens of a withdrawn key), and
+ * the time rules still run on every hit (cached-verifier.ts).
  *
  * In front of the hash, each connection remembers the credentials last verified on it. A
  * keep-alive client sends the same Authorization header request after request; recognising it

@@ -42,8 +42,8 @@ const SCHEMES: Readonly<Record<JwsAlgorithm, SignatureScheme>> = {
 /**
  * Checks waiting for an answer at most. Off the loop they wait in a queue (a thread's, or the
  * pool's, which also serves `fs` and the `dns.lookup` of key-set fetches): a flood of forged
- * tokens must not queue thousands of checks (256 queued Ed25519 checks are about 15 ms of work
- * for one thread). Past the bound a check runs on the event loop, which slows the flood's own
+ * tokens must not queue thousands of checks, and at this bound a thread's queue is still a few
+ * milliseconds of work. Past the bound a check runs on the event loop, which slows the flood's own
  * connections and bounds the queue.
  */
 export const MAX_QUEUED_CHECKS = 256;
