@@ -69,11 +69,12 @@ export class Verifier {
 		// 1. Size and structure (token.ts): nothing is trusted yet.
 		const parsed = parseToken(token, this.headers);
 		if (!parsed.ok) return parsed;
-		const verdict = this.verifyParsed(parsed);
+		const verdict = this.keyStep(parsed);
 		return isPending(verdict) ? verdict.then(settled => described(settled, parsed)) : described(verdict, parsed);
 	}
 
-	private verifyParsed(parsed: ParsedToken): Verdict | Promise<Verdict> {
+	/** Steps 2 to 4: what the signature is checked with, decided from the header and `iss` alone. */
+	private keyStep(parsed: ParsedToken): Verdict | Promise<Verdict> {
 		const { header, payload } = parsed;
 		// 2. The algorithm, against every issuer's allow-list before `iss` is even read.
 		if (!this.allowed.has(header.alg)) return reject("algorithm_not_allowed");
@@ -89,18 +90,18 @@ export class Verifier {
 
 		// 4. The key, from that issuer's store alone (a fetch only when the kid is unknown).
 		const lookup = trusted.store.lookup(header.kid, alg);
-		if (isPending(lookup)) return lookup.then(found => this.verifySignature(parsed, alg, iss, trusted.rules, found));
-		return this.verifySignature(parsed, alg, iss, trusted.rules, lookup);
+		if (isPending(lookup)) return lookup.then(found => this.signatureStep(parsed, alg, iss, trusted.rules, found));
+		return this.signatureStep(parsed, alg, iss, trusted.rules, lookup);
 	}
 
 	/** 5. The signature, with the key the issuer published for this kid and alg. */
-	private verifySignature(parsed: ParsedToken, alg: JwsAlgorithm, iss: string, rules: ClaimRules, lookup: KeyLookup): Verdict | Promise<Verdict> {
+	private signatureStep(parsed: ParsedToken, alg: JwsAlgorithm, iss: string, rules: ClaimRules, lookup: KeyLookup): Verdict | Promise<Verdict> {
 		if (!lookup.ok) return lookup;
-		return this.signatures.isValid(parsed, alg, lookup.key).then(valid => (valid ? this.acceptClaims(parsed, alg, iss, rules, lookup.key) : reject("bad_signature")));
+		return this.signatures.isValid(parsed, alg, lookup.key).then(valid => (valid ? this.claimsStep(parsed, alg, iss, rules, lookup.key) : reject("bad_signature")));
 	}
 
 	/** 6. The signature holds: only now are the claims read, and their rules decide. */
-	private acceptClaims(parsed: ParsedToken, alg: JwsAlgorithm, iss: string, rules: ClaimRules, key: VerificationKey): Verdict {
+	private claimsStep(parsed: ParsedToken, alg: JwsAlgorithm, iss: string, rules: ClaimRules, key: VerificationKey): Verdict {
 		const { header, payload } = parsed;
 		const problem = checkClaims(header, payload, rules, this.now() / 1000);
 		if (problem) return problem;
