@@ -59,8 +59,9 @@ describe("the verified-token cache across refetches", () => {
 		["on the connection's memo", (_auth: Authenticator, token: string) => check(token)]
 	])("counts a full re-verification %s as a miss, not a hit", async (_name, verify) => {
 		const token = issuer.mint(key);
-		expect((await verify(auth, token)).ok).toBe(true);
-		expect((await verify(auth, token)).ok).toBe(true);
+		for (let i = 0; i < 3; i++) expect((await verify(auth, token)).ok).toBe(true);
+		// Kept: the third check was a hit.
+		expect(counts.hit).toBe(1);
 		// The key leaves the set (another stays, or the fetch would count as failed) and comes
 		// back: a new key object, so the cached entry no longer vouches.
 		issuer.addKey("EdDSA", "b");

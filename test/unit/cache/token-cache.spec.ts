@@ -87,8 +87,11 @@ describe("the verified-token cache", () => {
 		const token = issuer.mint(issuer.keys[0], { claims, now });
 		const connection = {};
 		const viaHeader = () => auth.authenticate(`Bearer ${token}`, connection);
-		// A miss, a hit of the connection's memo, a hit of the LRU.
-		for (const verdict of [await viaHeader(), await viaHeader(), await auth.verify(token)]) {
+		// A miss not looked up, a miss that is kept, a hit of the connection's memo (no hash), a hit of the LRU.
+		const verdicts = [await viaHeader(), await viaHeader(), await viaHeader(), await auth.verify(token)];
+		expect(counts).toEqual({ hit: 2, miss: 2 });
+		expect(hashes).toHaveBeenCalledTimes(2);
+		for (const verdict of verdicts) {
 			expect(verdict?.ok).toBe(true);
 			if (!verdict?.ok) return;
 			const roles = verdict.claims.roles as Record<string, unknown>[];
