@@ -3,7 +3,7 @@
 # moleculer-jwt-gateway: one image for every role; SERVICES picks what a container runs.
 #   docker build -t moleculer-jwt-gateway .
 #   docker run -p 3000:3000 -e JWT_ISSUER=https://auth.example.com/ -e NODE_ENV=production moleculer-jwt-gateway
-# Node 24, as in package.json `engines` and .nvmrc (test/unit/docker.spec.ts keeps them equal).
+# Node 24, as in package.json `engines` and .nvmrc (test/repo/dockerfile.spec.ts keeps them equal).
 ARG NODE_IMAGE=node:24.11.1-bookworm-slim
 
 # ---- build: all dependencies (the `node` devDependency included), TypeScript -> dist/ ----

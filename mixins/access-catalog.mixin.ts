@@ -7,9 +7,7 @@
  */
 import type { Service, ServiceSchema } from "moleculer";
 import type { GatewayResponse, IncomingRequest } from "moleculer-web";
-import type { AuthConfig } from "../lib/auth/policy/config";
-import { describeRequirement, requirementOf, type Requirement } from "../lib/auth/policy/requirement";
-import { RESOURCE_METADATA_PATH, resourceMetadata } from "../lib/auth/policy/resource-metadata";
+import { describeRequirement, requirementOf, RESOURCE_METADATA_PATH, resourceMetadata, type AuthConfig, type Requirement } from "../lib/auth";
 
 /** moleculer-web's Alias, as far as it is read here. */
 interface RoutedAlias {

@@ -10,13 +10,7 @@
  * token. Revocations broadcast by the gateways (`jwt.revoked`) are honoured here too.
  */
 import type { Context, Service, ServiceSchema } from "moleculer";
-import { Authenticator } from "../lib/auth/authenticator";
-import { unmetDemand } from "../lib/auth/policy/authorization";
-import { parseClaimPath, type ClaimPath } from "../lib/auth/policy/claim-path";
-import type { AuthConfig } from "../lib/auth/policy/config";
-import { reject } from "../lib/auth/policy/reasons";
-import { requirementOf } from "../lib/auth/policy/requirement";
-import { readRevocation } from "../lib/auth/revocation/revocations";
+import { Authenticator, parseClaimPath, readRevocation, reject, requirementOf, unmetDemand, type AuthConfig, type ClaimPath } from "../lib/auth";
 import { errorFor, type GatewayMeta } from "./jwt-auth.mixin";
 import { REVOCATION_EVENT } from "./revocation.mixin";
 

@@ -1,7 +1,7 @@
 /**
  * The README's options, configuration and troubleshooting tables, written from the code's own
  * option and variable lists and reason table. `npm run docs:tables` rewrites them in README.md;
- * test/unit/readme.spec.ts fails when the README drifts from them.
+ * test/repo/readme.spec.ts fails when the README drifts from them.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -1,4 +1,4 @@
-import { checkClaims, type ClaimRules } from "../../lib/auth/jws/claims";
+import { checkClaims, type ClaimRules } from "../../../lib/auth/jws/claims";
 
 const NOW = 1_800_000_000;
 const rules: ClaimRules = { audience: null, clockTolerance: 5, maxTokenAge: null, type: null };

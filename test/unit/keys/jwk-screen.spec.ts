@@ -1,5 +1,5 @@
-import { generateSigningKey } from "../../lib/dev-issuer/signer";
-import { KeySetError, screenKeySet } from "../../lib/auth/keys/jwk-screen";
+import { generateSigningKey } from "../../../lib/dev-issuer/signer";
+import { KeySetError, screenKeySet } from "../../../lib/auth/keys/jwk-screen";
 
 const rsa = generateSigningKey("RS256", "rsa").jwk;
 const ed = generateSigningKey("EdDSA", "ed").jwk;

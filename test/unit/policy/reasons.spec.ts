@@ -1,4 +1,4 @@
-import { challengeFor, reject, REASON_NAMES, REASONS } from "../../lib/auth/policy/reasons";
+import { challengeFor, reject, REASON_NAMES, REASONS } from "../../../lib/auth/policy/reasons";
 
 describe("the reason table", () => {
 	it("gives every reason one status, type and challenge kind that agree", () => {

@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseAuthConfig } from "../../lib/auth/policy/env";
-import { configFailure } from "../support/config-failure";
+import { parseAuthConfig } from "../../../lib/auth/policy/env";
+import { configFailure } from "../../support/config-failure";
 
 const A = "https://a.example.com/";
 const B = "https://b.example.com";

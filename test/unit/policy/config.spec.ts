@@ -1,7 +1,7 @@
-import { DEFAULTS } from "../../lib/auth/policy/config";
-import { parseAuthConfig } from "../../lib/auth/policy/env";
-import { CONFIG_VARIABLES } from "../../lib/auth/policy/variables";
-import { configFailure } from "../support/config-failure";
+import { DEFAULTS } from "../../../lib/auth/policy/config";
+import { parseAuthConfig } from "../../../lib/auth/policy/env";
+import { CONFIG_VARIABLES } from "../../../lib/auth/policy/variables";
+import { configFailure } from "../../support/config-failure";
 
 const ISSUER = "https://auth.example.com/";
 

@@ -5,13 +5,13 @@
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { join } from "node:path";
-import type { JwsAlgorithm } from "../../lib/auth/jws/algorithms";
-import type { VerificationKey } from "../../lib/auth/keys/key-set";
-import { checkOnThreadPool, signatureIsValid } from "../../lib/auth/signatures/signature";
-import { BATCH_SIZE, defaultThreadCount, SignatureThreads, type SignatureJob } from "../../lib/auth/signatures/signature-threads";
-import { parseToken, type ParsedToken } from "../../lib/auth/jws/token";
-import { generateSigningKey, mintToken, type SigningAlgorithm } from "../../lib/dev-issuer/signer";
-import { run } from "../support/process";
+import type { JwsAlgorithm } from "../../../lib/auth/jws/algorithms";
+import type { VerificationKey } from "../../../lib/auth/keys/key-set";
+import { checkOnThreadPool, SignatureChecks } from "../../../lib/auth/signatures/signature";
+import { BATCH_SIZE, defaultThreadCount, SignatureThreads, type SignatureJob } from "../../../lib/auth/signatures/signature-threads";
+import { parseToken, type ParsedToken } from "../../../lib/auth/jws/token";
+import { generateSigningKey, mintToken, signJwt, type SigningAlgorithm } from "../../../lib/dev-issuer/signer";
+import { run } from "../../support/process";
 
 interface Case {
 	readonly alg: JwsAlgorithm;
@@ -27,6 +27,14 @@ function signedCase(alg: SigningAlgorithm): Case {
 	const bytes = Buffer.from(valid.signature, "base64url");
 	bytes[0] = (bytes[0] as number) ^ 1;
 	return { alg: alg as JwsAlgorithm, key, valid, forged: { ...valid, signature: bytes.toString("base64url") } };
+}
+
+/** The signature step over `threads`, one per set of threads, as an Authenticator has it. */
+const stepOf = new WeakMap<SignatureThreads, SignatureChecks>();
+function signatureIsValid(parsed: ParsedToken, alg: JwsAlgorithm, key: VerificationKey, threads: SignatureThreads): Promise<boolean> {
+	let step = stepOf.get(threads);
+	if (step === undefined) stepOf.set(threads, (step = new SignatureChecks(threads)));
+	return step.isValid(parsed, alg, key);
 }
 
 const CASES = (["RS256", "PS256", "ES256", "EdDSA"] as const).map(signedCase);
@@ -80,6 +88,25 @@ describe("signature threads", () => {
 			const next = signatureIsValid(CASES[0]?.valid as ParsedToken, "RS256", CASES[0]?.key as VerificationKey, threads);
 			expect(threads.sent.batches).toBe(2 + rest.total);
 			expect(await next).toBe(true);
+		} finally {
+			await threads.stop();
+		}
+	});
+
+	it("carry the digest of each check with its key: RS256, RS384 and RS512 checks of one key in one batch each verify with their own", async () => {
+		const signing = generateSigningKey("RS256", "one-rsa-key");
+		const rsa: VerificationKey = { kid: signing.kid, key: createPublicKey(signing.privateKey), algorithms: new Set(["RS256", "RS384", "RS512"] as const) };
+		const tokenFor = (alg: "RS256" | "RS384" | "RS512") => parseToken(signJwt({ ...signing, alg }, { iss: "https://issuer.example" })) as ParsedToken;
+		const counter = countingFallback();
+		const threads = new SignatureThreads(1, counter.fallback);
+		threads.start();
+		try {
+			// The first check keeps the thread busy; the next three leave in one message at the turn's end.
+			const checks = (["RS256", "RS256", "RS384", "RS512"] as const).map(alg => signatureIsValid(tokenFor(alg), alg, rsa, threads));
+			expect(threads.sent).toEqual({ batches: 1, checks: 1 });
+			expect(await Promise.all(checks)).toEqual([true, true, true, true]);
+			expect(threads.sent).toEqual({ batches: 2, checks: 4 });
+			expect(counter.calls).toBe(0);
 		} finally {
 			await threads.stop();
 		}
@@ -160,7 +187,7 @@ describe("signature threads", () => {
 	});
 
 	it("never keep a process alive: one left running still lets it end", async () => {
-		const child = run("node", ["--import", "tsx", join(__dirname, "..", "support", "threads-left-running.ts")], {});
+		const child = run("node", ["--import", "tsx", join(__dirname, "..", "..", "support", "threads-left-running.ts")], {});
 		const timer = setTimeout(() => void child.stop(), 20_000);
 		const code = await child.wait();
 		clearTimeout(timer);

@@ -2,11 +2,11 @@
  * Each part of a declaration against claims shaped like Auth0, Keycloak, Entra ID and Zuplo
  * tokens: what holds, what fails, and the reason and part each failure carries.
  */
-import { unmetDemand } from "../../lib/auth/policy/authorization";
-import { parseClaimPath, type ClaimPath } from "../../lib/auth/policy/claim-path";
-import { requirementOf, type Demands } from "../../lib/auth/policy/requirement";
-import type { JsonObject } from "../../lib/auth/jws/token";
-import { SHAPES, type ShapeName } from "../support/issuer-shapes";
+import { unmetDemand } from "../../../lib/auth/policy/authorization";
+import { parseClaimPath, type ClaimPath } from "../../../lib/auth/policy/claim-path";
+import { requirementOf, type Demands } from "../../../lib/auth/policy/requirement";
+import type { JsonObject } from "../../../lib/auth/jws/token";
+import { SHAPES, type ShapeName } from "../../support/issuer-shapes";
 
 const ISSUER = "https://issuer.example.com/";
 

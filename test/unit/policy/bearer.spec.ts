@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { bearerToken } from "../../lib/auth/policy/bearer";
+import { bearerToken } from "../../../lib/auth/policy/bearer";
 
 /** The rule as one regular expression (the former implementation): the hand-written reader must agree with it. */
 function byRegex(authorization: string | undefined): string | null {

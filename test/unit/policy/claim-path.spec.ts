@@ -2,7 +2,7 @@
  * Reading a dotted path out of attacker-shaped JSON: only own properties of plain objects are
  * followed, whatever the token puts in the way.
  */
-import { claimAt, claimHolds, parseClaimPath, type ClaimPath } from "../../lib/auth/policy/claim-path";
+import { claimAt, claimHolds, parseClaimPath, type ClaimPath } from "../../../lib/auth/policy/claim-path";
 
 const path = (text: string) => parseClaimPath(text) as ClaimPath;
 const claims = (json: string) => JSON.parse(json) as Record<string, unknown>;

@@ -1,7 +1,7 @@
-import { DEFAULTS } from "../../lib/auth/policy/config";
-import { fromEnv } from "../../lib/auth/policy/env";
-import { ISSUER_FIELDS, JWKS_FIELDS, OPTION_NAMES, OptionsError, resolveOptions, REVOCATION_FIELDS, type JwtAuthOptions } from "../../lib/auth/policy/options";
-import { OPTION_DOCS } from "../../lib/auth/policy/option-docs";
+import { DEFAULTS } from "../../../lib/auth/policy/config";
+import { fromEnv } from "../../../lib/auth/policy/env";
+import { ISSUER_FIELDS, JWKS_FIELDS, OPTION_NAMES, OptionsError, resolveOptions, REVOCATION_FIELDS, type JwtAuthOptions } from "../../../lib/auth/policy/options";
+import { OPTION_DOCS } from "../../../lib/auth/policy/option-docs";
 import { jwtAuth } from "moleculer-jwks-auth";
 
 const ISSUER = "https://auth.example.com/";

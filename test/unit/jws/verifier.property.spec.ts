@@ -4,14 +4,14 @@
  * verifies or throws. FUZZ_SEED=<n> replays another seed.
  */
 import fc from "fast-check";
-import { Authenticator } from "../../lib/auth/authenticator";
-import { parseAuthConfig } from "../../lib/auth/policy/env";
-import { REASON_NAMES } from "../../lib/auth/policy/reasons";
-import type { Verdict } from "../../lib/auth/jws/verifier";
-import type { SigningKey } from "../../lib/dev-issuer/signer";
-import { KeyServer } from "../support/key-server";
-import { waitFor } from "../support/gateway";
-import { b64, signSegments } from "../support/attack-kit";
+import { Authenticator } from "../../../lib/auth/authenticator";
+import { parseAuthConfig } from "../../../lib/auth/policy/env";
+import { REASON_NAMES } from "../../../lib/auth/policy/reasons";
+import type { Verdict } from "../../../lib/auth/jws/verifier";
+import type { SigningKey } from "../../../lib/dev-issuer/signer";
+import { KeyServer } from "../../support/key-server";
+import { waitFor } from "../../support/gateway";
+import { b64, signSegments } from "../../support/attack-kit";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
 /** `npm run fuzz` multiplies every run count (and picks a random seed). */

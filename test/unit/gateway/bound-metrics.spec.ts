@@ -4,7 +4,7 @@
  * the Prometheus endpoint.
  */
 import { ServiceBroker } from "moleculer";
-import { boundCounter, boundHistogram } from "../../lib/gateway/bound-metrics";
+import { boundCounter, boundHistogram } from "../../../lib/gateway/bound-metrics";
 
 const BUCKETS = [0.001, 0.01, 0.1, 1];
 const VALUES = [0.0005, 0.001, 0.002, 0.05, 0.5, 0.5, 3, 0.00001];

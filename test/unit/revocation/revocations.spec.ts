@@ -1,4 +1,4 @@
-import { InvalidRevocationError, readRevocation, revocationOf, RevocationList, RevocationListFullError } from "../../lib/auth/revocation/revocations";
+import { InvalidRevocationError, readRevocation, revocationOf, RevocationList, RevocationListFullError } from "../../../lib/auth/revocation/revocations";
 
 const T0 = 1_800_000_000_000;
 

@@ -1,4 +1,4 @@
-import { describeRequirement, requirementOf, scopesNamed } from "../../lib/auth/policy/requirement";
+import { describeRequirement, requirementOf, scopesNamed } from "../../../lib/auth/policy/requirement";
 
 describe("requirementOf", () => {
 	it.each([

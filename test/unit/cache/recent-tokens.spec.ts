@@ -4,7 +4,7 @@
  * string, however short or strange, gets an answer.
  */
 import { randomBytes } from "node:crypto";
-import { RecentTokens } from "../../lib/auth/cache/recent-tokens";
+import { RecentTokens } from "../../../lib/auth/cache/recent-tokens";
 
 /** Token-shaped strings that differ in their RS256-sized signatures only. */
 const tokens = (count: number): string[] => Array.from({ length: count }, () => `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.${randomBytes(256).toString("base64url")}`);

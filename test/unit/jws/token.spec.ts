@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { generateSigningKey, signJwt } from "../../lib/dev-issuer/signer";
-import { MAX_TOKEN_LENGTH, parseToken } from "../../lib/auth/jws/token";
+import { generateSigningKey, signJwt } from "../../../lib/dev-issuer/signer";
+import { MAX_TOKEN_LENGTH, parseToken } from "../../../lib/auth/jws/token";
 
 const key = generateSigningKey("EdDSA", "k1");
 const valid = signJwt(key, { iss: "https://issuer", exp: 2e9 });
