@@ -3,7 +3,7 @@
 # moleculer-jwt-gateway: one image for every role; SERVICES picks what a container runs.
 #   docker build -t moleculer-jwt-gateway .
 #   docker run -p 3000:3000 -e JWT_ISSUER=https://auth.example.com/ -e NODE_ENV=production moleculer-jwt-gateway
-# Node 24, as in package.json `engines` and .nvmrc (test/unit/docker.spec.ts keeps them equal).
+# Node 24, as in package.json `engines` and .nvmrc (test/repo/dockerfile.spec.ts keeps them equal).
 ARG NODE_IMAGE=node:24.11.1-bookworm-slim
 
 # ---- build: all dependencies (the `node` devDependency included), TypeScript -> dist/ ----
@@ -12,8 +12,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 # What tsconfig.build.json compiles, and nothing else.
-COPY tsconfig.json tsconfig.build.json moleculer.config.ts ./
-COPY types ./types
+COPY tsconfig.json tsconfig.build.json index.ts moleculer.config.ts ./
 COPY lib ./lib
 COPY mixins ./mixins
 COPY services ./services
@@ -24,8 +23,15 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 # The image's own Node 24 runs everything here: the `node` devDependency is not installed.
+# package.json is the package's (moleculer-jwks-auth): its dependencies and its peers moleculer
+# and moleculer-web come from the lock; the built app finds the package in dist/ through the
+# manifest's `exports`. What only the example app runs (the NATS transporter, the Pino logger,
+# Redis revocations, the development issuer's signer) is added at the devDependencies' versions
+# (test/unit/dockerfile.spec.ts keeps them equal).
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+	&& npm install --no-save --omit=dev --ignore-scripts --no-audit --no-fund nats@2.29.3 pino@10.4.0 ioredis@5.9.3 jsonwebtoken@9.0.3 \
+	&& npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY docker/healthcheck.js ./docker/healthcheck.js
 COPY bin/serve.js ./bin/serve.js

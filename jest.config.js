@@ -3,6 +3,8 @@ module.exports = {
 	testEnvironment: "node",
 	// Type-checking is `npm run typecheck`'s job; tests only transpile.
 	transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: false }] },
+	// The example app imports the package by its name; tests run it from the sources.
+	moduleNameMapper: { "^moleculer-jwks-auth$": "<rootDir>/index.ts" },
 	testMatch: ["<rootDir>/test/**/*.spec.ts"],
 	globalSetup: "<rootDir>/test/global-setup.js",
 	testTimeout: 30000,

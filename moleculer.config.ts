@@ -1,10 +1,10 @@
 /**
  * Broker options. moleculer-runner overrides each of them from the environment: TRANSPORTER,
  * NAMESPACE, NODEID, LOGLEVEL, REQUESTTIMEOUT, METRICS=false, MOL_<PATH>__<TO>__<KEY>, ...
- * The verifier's own variables (JWT_*, JWKS_*) are parsed by lib/auth/policy/config.ts.
+ * The verifier's own variables (JWT_*, JWKS_*) are read by the package's fromEnv (services/app-config.ts).
  */
 import type { BrokerOptions } from "moleculer";
-import { orExit } from "./lib/auth/policy/config";
+import { orExit } from "moleculer-jwks-auth";
 import { brokerMiddlewares } from "./lib/gateway/broker-middlewares";
 import { parseMetricsOptions } from "./lib/gateway/metrics-config";
 

@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { ServiceBroker, type BrokerOptions, type Service, type ServiceSchema } from "moleculer";
 import type { ApiSettingsSchema } from "moleculer-web";
-import type { parseAuthConfig } from "../lib/auth/policy/config";
+import type { parseAppConfig } from "../services/app-config";
 import type { createApiService } from "../services/api.service";
 import ProtectedService from "../services/protected.service";
 import { recipeGateway } from "./baseline-recipe";
@@ -24,21 +24,21 @@ function send(message: GatewayMessage): void {
 }
 
 /** Our api service from the build's JavaScript (`npm run bench` builds first), as it ships. */
-function builtGateway(): { createApiService: typeof createApiService; parseAuthConfig: typeof parseAuthConfig } {
+function builtGateway(): { createApiService: typeof createApiService; parseAppConfig: typeof parseAppConfig } {
 	const dist = join(__dirname, "..", "dist");
 	if (!existsSync(join(dist, "services", "api.service.js"))) throw new Error("dist/ is missing: run `npm run build` first (npm run bench does)");
 	/* eslint-disable @typescript-eslint/no-require-imports -- a runtime path, typed by the sources above */
 	const api = require(join(dist, "services", "api.service.js")) as { createApiService: typeof createApiService };
-	const config = require(join(dist, "lib", "auth", "policy", "config.js")) as { parseAuthConfig: typeof parseAuthConfig };
+	const config = require(join(dist, "services", "app-config.js")) as { parseAppConfig: typeof parseAppConfig };
 	/* eslint-enable @typescript-eslint/no-require-imports */
-	return { createApiService: api.createApiService, parseAuthConfig: config.parseAuthConfig };
+	return { createApiService: api.createApiService, parseAppConfig: config.parseAppConfig };
 }
 
 function schemaFor(kind: ChildKind, issuer: string, jwksUri: string): ServiceSchema {
 	if (kind === "none" || kind === "none-metrics") return plainGateway();
 	if (kind === "recipe") return recipeGateway(issuer, jwksUri);
 	const built = builtGateway();
-	const schema = built.createApiService(built.parseAuthConfig({ PORT: "0", JWT_ISSUER: issuer, JWT_VERIFY_THREADS: process.env.JWT_VERIFY_THREADS }));
+	const schema = built.createApiService(built.parseAppConfig({ PORT: "0", JWT_ISSUER: issuer, JWT_VERIFY_THREADS: process.env.JWT_VERIFY_THREADS }));
 	// Loopback only, like the others; nothing else of the real gateway changes.
 	const settings: ApiSettingsSchema = { ...(schema.settings as ApiSettingsSchema), ip: LOOPBACK };
 	return { ...schema, settings } as ServiceSchema;

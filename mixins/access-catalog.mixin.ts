@@ -7,9 +7,7 @@
  */
 import type { Service, ServiceSchema } from "moleculer";
 import type { GatewayResponse, IncomingRequest } from "moleculer-web";
-import type { AuthConfig } from "../lib/auth/policy/config";
-import { describeRequirement, requirementOf, type Requirement } from "../lib/auth/policy/requirement";
-import { RESOURCE_METADATA_PATH, resourceMetadata } from "../lib/auth/policy/resource-metadata";
+import { describeRequirement, requirementOf, RESOURCE_METADATA_PATH, resourceMetadata, type AuthConfig, type Requirement } from "../lib/auth";
 
 /** moleculer-web's Alias, as far as it is read here. */
 interface RoutedAlias {
@@ -105,7 +103,9 @@ export function accessCatalogMixin(): Partial<ServiceSchema> {
 }
 
 /** `GET /.well-known/oauth-protected-resource`, no token needed; its body is built once per change of services. */
-export function resourceMetadataRoute(config: AuthConfig) {
+export function resourceMetadataRoute(config: Pick<AuthConfig, "issuers" | "publicUrl">) {
+	const { issuers, publicUrl } = config;
+	if (publicUrl === null) throw new Error("The resource metadata route needs the gateway's public URL (options.publicUrl)");
 	return {
 		path: "/.well-known",
 		authorization: false,
@@ -113,7 +113,7 @@ export function resourceMetadataRoute(config: AuthConfig) {
 		mappingPolicy: "restrict" as const,
 		aliases: {
 			[`GET ${RESOURCE_METADATA_PATH.slice("/.well-known".length)}`](this: CatalogThis, _req: IncomingRequest, res: GatewayResponse) {
-				this.resourceMetadataBody ??= JSON.stringify(resourceMetadata(config, this.routedRequirements()));
+				this.resourceMetadataBody ??= JSON.stringify(resourceMetadata({ issuers, publicUrl }, this.routedRequirements()));
 				res.writeHead(200, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-cache" });
 				res.end(this.resourceMetadataBody);
 			}

@@ -6,8 +6,7 @@
  * failed to answer included. Both actions are broker-only: no alias names them.
  */
 import { Errors, type Context, type Service, type ServiceSchema } from "moleculer";
-import type { Authenticator } from "../lib/auth/authenticator";
-import type { RefreshReport } from "../lib/auth/keys/key-store";
+import type { Authenticator, RefreshReport } from "../lib/auth";
 
 /** A refresh asked for an issuer this gateway does not trust: an error, never an empty answer. */
 export class UnknownIssuerError extends Errors.MoleculerClientError {

@@ -7,15 +7,7 @@
 import type { Context, Service, ServiceSchema, Span } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { IncomingRequest } from "moleculer-web";
-import { Authenticator } from "../lib/auth/authenticator";
-import { bearerToken } from "../lib/auth/policy/bearer";
-import type { AuthConfig } from "../lib/auth/policy/config";
-import { unmetDemand } from "../lib/auth/policy/authorization";
-import { parseClaimPath, type ClaimPath } from "../lib/auth/policy/claim-path";
-import { challengeFor, reject, REASONS, type Rejection } from "../lib/auth/policy/reasons";
-import { requirementOf, type Requirement } from "../lib/auth/policy/requirement";
-import { resourceMetadataUrl } from "../lib/auth/policy/resource-metadata";
-import { isPending, type Verdict } from "../lib/auth/jws/verifier";
+import { Authenticator, bearerToken, challengeFor, isPending, parseClaimPath, REASONS, reject, requirementOf, resourceMetadataUrl, unmetDemand, type AuthConfig, type ClaimPath, type Rejection, type Requirement, type Verdict } from "../lib/auth";
 import { AuthTelemetry } from "../lib/gateway/auth-telemetry";
 import { clusterKeysMixin } from "./cluster-keys.mixin";
 import { revocationMixin } from "./revocation.mixin";
@@ -23,7 +15,8 @@ import { revocationMixin } from "./revocation.mixin";
 const { UnAuthorizedError, ForbiddenError, ServiceUnavailableError } = ApiGateway.Errors;
 
 export interface GatewayMeta {
-	user?: Record<string, unknown> | null;
+	/** The verified claims, what `mapUser` made of them, or null (`auth: "optional"` without a token). */
+	user?: unknown;
 	/** JWT_PROPAGATE_TOKEN=true: the bearer token, for services that verify it themselves. */
 	authToken?: string;
 	$responseHeaders?: Record<string, string>;
@@ -32,9 +25,9 @@ export interface GatewayMeta {
 export interface JwtAuthMethods {
 	authorize(ctx: Context<unknown, GatewayMeta>, route: unknown, req: IncomingRequest): void | Promise<void>;
 	admit(ctx: Context<unknown, GatewayMeta>, requirement: Requirement, verdict: Verdict, startedAt: number, span: Span | null): void;
-	checkCredentials(authorization: string | undefined, connection?: object): Verdict | Promise<Verdict> | null;
+	authenticate(authorization: string | undefined, connection?: object): Verdict | Promise<Verdict> | null;
 	unexpectedFailure(err: unknown): Rejection;
-	verifyToken(token: string): Promise<Verdict>;
+	verify(token: string): Promise<Verdict>;
 	rejectionError(ctx: Context<unknown, GatewayMeta>, rejection: Rejection): Error;
 }
 
@@ -65,6 +58,7 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 	// Read once: config parsing has refused a roles path that does not parse.
 	const rolesClaim = parseClaimPath(config.rolesClaim) as ClaimPath;
 	const metadataUrl = resourceMetadataUrl(config);
+	const mapUser = config.mapUser;
 	const mixin: Partial<ServiceSchema<object, JwtAuthMethods, JwtAuthVars, JwtAuthThis>> = {
 		mixins: [clusterKeysMixin(), revocationMixin(config)],
 		actions: {
@@ -75,7 +69,7 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 				// Moleculer's tracing tags an action's params by default: the token would go to Jaeger or Zipkin.
 				tracing: { tags: { params: false, meta: false, response: false } },
 				async handler(this: JwtAuthThis, ctx: Context<{ token: string }>) {
-					const verdict = await this.verifyToken(ctx.params.token);
+					const verdict = await this.verify(ctx.params.token);
 					if (verdict.ok) return { valid: true, issuer: verdict.issuer, alg: verdict.alg, kid: verdict.kid, claims: verdict.claims };
 					const spec = REASONS[verdict.reason];
 					return { valid: false, reason: verdict.reason, status: spec.status, type: spec.type, description: verdict.detail ?? spec.description };
@@ -96,7 +90,7 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 				if (config.propagateToken && authorization !== undefined) ctx.meta.authToken = bearerToken(authorization) ?? undefined;
 				const span = authorization !== undefined && this.broker.isTracingEnabled() ? ctx.startSpan("jwt.verify") : null;
 				const startedAt = this.telemetry.timed ? performance.now() : 0;
-				const verdict = this.checkCredentials(authorization, req.socket ?? undefined);
+				const verdict = this.authenticate(authorization, req.socket ?? undefined);
 				if (verdict === null) {
 					if (span) ctx.finishSpan(span.addTags({ result: "no_token" }));
 					if (requirement.kind === "optional") {
@@ -124,13 +118,13 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 					throw this.rejectionError(ctx, unmet);
 				}
 				this.telemetry.verified(seconds);
-				ctx.meta.user = verdict.claims;
+				ctx.meta.user = mapUser === null ? verdict.claims : mapUser(verdict.claims);
 			},
 
 			/** Total: whatever goes wrong inside, the caller gets a verdict (null: no Bearer token), never a 500. */
-			checkCredentials(this: JwtAuthThis, authorization, connection) {
+			authenticate(this: JwtAuthThis, authorization, connection) {
 				try {
-					const verdict = this.authenticator.checkAuthorization(authorization, connection);
+					const verdict = this.authenticator.authenticate(authorization, connection);
 					return verdict !== null && isPending(verdict) ? verdict.catch((err: unknown) => this.unexpectedFailure(err)) : verdict;
 				} catch (err) {
 					return this.unexpectedFailure(err);
@@ -142,8 +136,8 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 				return reject("malformed");
 			},
 
-			/** Total, as checkCredentials: for the broker's `verify` action, which is given the bare token. */
-			async verifyToken(this: JwtAuthThis, token: string): Promise<Verdict> {
+			/** Total, as authenticate: for the broker's `verify` action, which is given the bare token. */
+			async verify(this: JwtAuthThis, token: string): Promise<Verdict> {
 				try {
 					return await this.authenticator.verify(token);
 				} catch (err) {

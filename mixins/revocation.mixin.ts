@@ -5,10 +5,7 @@
  * in Redis until no token it matches can be valid, and a starting node reads them back.
  */
 import { Errors, type Context, type Service, type ServiceSchema } from "moleculer";
-import type { Authenticator } from "../lib/auth/authenticator";
-import type { AuthConfig } from "../lib/auth/policy/config";
-import { RedisRevocationStore } from "../lib/auth/revocation/revocation-store";
-import { readRevocation, revocationOf, MAX_REVOKED_ID_LENGTH, type Revocation } from "../lib/auth/revocation/revocations";
+import { MAX_REVOKED_ID_LENGTH, readRevocation, RedisRevocationStore, revocationOf, type AuthConfig, type Authenticator, type Revocation } from "../lib/auth";
 import { gatewayNodes } from "./cluster-keys.mixin";
 
 export const REVOCATION_EVENT = "jwt.revoked";

@@ -10,13 +10,7 @@
  * token. Revocations broadcast by the gateways (`jwt.revoked`) are honoured here too.
  */
 import type { Context, Service, ServiceSchema } from "moleculer";
-import { Authenticator } from "../lib/auth/authenticator";
-import { unmetDemand } from "../lib/auth/policy/authorization";
-import { parseClaimPath, type ClaimPath } from "../lib/auth/policy/claim-path";
-import type { AuthConfig } from "../lib/auth/policy/config";
-import { reject } from "../lib/auth/policy/reasons";
-import { requirementOf } from "../lib/auth/policy/requirement";
-import { readRevocation } from "../lib/auth/revocation/revocations";
+import { Authenticator, parseClaimPath, readRevocation, reject, requirementOf, unmetDemand, type AuthConfig, type ClaimPath } from "../lib/auth";
 import { errorFor, type GatewayMeta } from "./jwt-auth.mixin";
 import { REVOCATION_EVENT } from "./revocation.mixin";
 
@@ -47,7 +41,7 @@ export function zeroTrustMixin(config: AuthConfig): Partial<ServiceSchema> {
 					if (!verdict.ok) throw errorFor(verdict);
 					const unmet = requirement.kind === "required" && requirement.demands !== null ? unmetDemand(requirement.demands, verdict.claims, verdict.issuer, rolesClaim) : null;
 					if (unmet !== null) throw errorFor(unmet);
-					ctx.meta.user = verdict.claims;
+					ctx.meta.user = config.mapUser === null ? verdict.claims : config.mapUser(verdict.claims);
 				}
 			}
 		},

@@ -1,28 +1,25 @@
 /**
  * The HTTP gateway: moleculer-web with explicit routes only (never `mappingPolicy: "all"`),
- * health routes for orchestrators, and the JWT mixin as the `authorize` hook of `/api`.
+ * health routes for orchestrators, and the package's `jwtAuth` mixin, imported by its name as any
+ * gateway would, as the `authorize` hook of `/api`.
  */
 import type { Server } from "node:http";
-import { Errors, type Context, type ServiceSchema } from "moleculer";
+import type { Context, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { ApiSettingsSchema, GatewayResponse, IncomingRequest } from "moleculer-web";
-import type { Authenticator } from "../lib/auth/authenticator";
-import { processAuthConfig, type AuthConfig } from "../lib/auth/policy/config";
+import { jwtAuth, readinessAlias, resourceMetadataRoute } from "moleculer-jwks-auth";
 import { HttpMetrics, type RoutedRequest } from "../lib/gateway/http-metrics";
-import { accessCatalogMixin, resourceMetadataRoute } from "../mixins/access-catalog.mixin";
 import type { AuthTelemetry } from "../lib/gateway/auth-telemetry";
-import { jwtAuthMixin } from "../mixins/jwt-auth.mixin";
-import { armBodyDeadline, DEFAULT_BODY_READ_TIMEOUT_MS, withoutQueryToken } from "../mixins/request-guards";
+import { DEFAULT_BODY_READ_TIMEOUT_MS } from "../mixins/request-guards";
+import { processAppConfig, type AppConfig } from "./app-config";
 
 interface ApiThis {
-	authenticator: Authenticator;
+	/** jwtAuth's: request-caused log lines, rate-limited. */
 	telemetry: AuthTelemetry;
-	settings: { bodyReadTimeout: number };
 	/** Null when the broker's metrics are off. */
 	httpMetrics: HttpMetrics | null;
 	server: Server | undefined;
 }
-
 /** How long a stopping gateway waits for answers in progress when the broker sets no other. */
 const DEFAULT_DRAIN_MS = 10_000;
 const IDLE_SWEEP_MS = 100;
@@ -49,11 +46,7 @@ const healthRoute = {
 	mappingPolicy: "restrict" as const,
 	aliases: {
 		"GET /live": live,
-		"GET /ready"(this: ApiThis, _req: IncomingRequest, res: GatewayResponse) {
-			const { ready, issuersWithoutKeys } = this.authenticator.readiness();
-			if (ready) sendJson(res, 200, { status: "ready" });
-			else sendJson(res, 503, { status: "not_ready", issuersWithoutKeys });
-		}
+		"GET /ready": readinessAlias
 	}
 };
 
@@ -88,28 +81,16 @@ function devIssuerRoute(issuerUrl: string) {
 	};
 }
 
-/** A client's X-Request-ID / X-Correlation-ID is echoed and logged: only a short safe one is kept. */
-const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-const REQUEST_ID_HEADERS = ["x-request-id", "x-correlation-id"] as const;
-
 type HttpHandler = (this: ApiThis, req: IncomingRequest, res: GatewayResponse, next?: unknown) => Promise<void>;
 type ErrorHandler = (this: unknown, req: IncomingRequest, res: GatewayResponse, err: unknown) => void;
 const gateway = ApiGateway.methods as { httpHandler: HttpHandler; sendError: ErrorHandler };
 
 /**
- * Every request enters here. An unsafe request ID header is dropped before moleculer-web reads
- * it (it then makes up its own ID); here rather than in `rootCallOptions`, which moleculer-web
- * would run through two type checks on every request. The request is counted once answered:
- * moleculer-web's handler settles after it has written the answer, error answers included.
+ * Counts every request once answered: moleculer-web's handler settles after it has written the
+ * answer, error answers included. (jwtAuth's own handler runs before this one: request ids,
+ * the query-string token, the body deadline.)
  */
 function httpHandler(this: ApiThis, req: IncomingRequest, res: GatewayResponse, next?: unknown): Promise<void> {
-	const headers = req.headers;
-	for (const name of REQUEST_ID_HEADERS) {
-		const value = headers[name];
-		if (value !== undefined && (typeof value !== "string" || !SAFE_REQUEST_ID.test(value))) delete headers[name];
-	}
-	if (req.url !== undefined) req.url = withoutQueryToken(req.url);
-	armBodyDeadline(req, res, this.settings.bodyReadTimeout);
 	const metrics = this.httpMetrics;
 	if (metrics === null) return gateway.httpHandler.call(this, req, res, next);
 	const startedAt = performance.now();
@@ -134,25 +115,13 @@ function drain(server: Server, timeoutMs: number): void {
 }
 
 /**
- * A declared alias whose action has no live node (every `protected` node stopped, or the
- * last one left during the call) is a temporary outage: 503, not moleculer-web's 404 for an
- * action the registry no longer knows. Mapped on the error path, so a served request pays
- * nothing for it; the `rest` action is never retried as a whole (below), so the error gets
- * here as it was thrown.
+ * moleculer-web's own errorHandler writes an error line with the stack for every 5xx: a burst of
+ * 503s became a burst of lines. Ours are rate-limited like every request-caused line. (jwtAuth
+ * has already turned an action without a node into 503 SERVICE_UNAVAILABLE.)
  */
 function errorHandler(this: ApiThis, req: IncomingRequest, res: GatewayResponse, err: unknown): void {
-	const action = (req as { $alias?: { action?: string } }).$alias?.action;
-	const answered = action !== undefined && isOutage(err) ? new ApiGateway.Errors.ServiceUnavailableError("SERVICE_UNAVAILABLE", { action }) : err;
-	// moleculer-web's own errorHandler writes an error line with the stack for every 5xx: a
-	// burst of 503s became a burst of lines. Ours are rate-limited like every request-caused line.
-	this.telemetry.requestFailed(answered, req.$ctx?.requestID);
-	gateway.sendError.call(this, req, res, answered);
-}
-
-/** No node for the action: found none, or lost it; moleculer-web's own 503 for that carries no type. */
-function isOutage(err: unknown): boolean {
-	if (err instanceof Errors.ServiceNotFoundError || err instanceof Errors.ServiceNotAvailableError) return true;
-	return err instanceof ApiGateway.Errors.ServiceUnavailableError && err.type === undefined;
+	this.telemetry.requestFailed(err, req.$ctx?.requestID);
+	gateway.sendError.call(this, req, res, err);
 }
 
 /** The rest action's context: moleculer-web always calls it with the request. */
@@ -176,18 +145,19 @@ function restSpanTags(ctx: Context): Record<string, unknown> {
 	return { params: { req: { method: req.method, path: pathOf(req) } } };
 }
 
-export function createApiService(config: AuthConfig): ServiceSchema {
+export function createApiService(config: AppConfig): ServiceSchema {
 	const schema: ServiceSchema<ApiSettingsSchema> = {
 		name: "api",
-		// Lifecycle handlers run in reverse mixin order: the gateway listens before the first key fetch.
-		mixins: [jwtAuthMixin(config), accessCatalogMixin(), ApiGateway],
+		// Lifecycle handlers run in reverse mixin order: the gateway listens before the first key
+		// fetch (the development issuer's keys are served on this very port).
+		mixins: [jwtAuth(config.auth), ApiGateway],
 		settings: {
 			port: config.port,
 			bodyReadTimeout: DEFAULT_BODY_READ_TIMEOUT_MS,
 			// Per-request info logs cost throughput and add nothing the metrics don't count.
 			logRequest: null,
 			logResponse: null,
-			routes: [healthRoute, resourceMetadataRoute(config), apiRoute, ...(config.devIssuerUrl === null ? [] : [devIssuerRoute(config.devIssuerUrl)])]
+			routes: [healthRoute, resourceMetadataRoute(config.auth), apiRoute, ...(config.devIssuerUrl === null ? [] : [devIssuerRoute(config.devIssuerUrl)])]
 		},
 		actions: {
 			// The whole HTTP request is never replayed by the broker's retry policy: the call to the
@@ -211,5 +181,5 @@ export function createApiService(config: AuthConfig): ServiceSchema {
 
 /** moleculer-runner calls this; configuration errors stop the process with one line. */
 export default function apiService(): ServiceSchema {
-	return createApiService(processAuthConfig());
+	return createApiService(processAppConfig());
 }

@@ -1,11 +1,11 @@
 /**
  * The embedded development issuer, a stand-in for Zuplo's JWT service: discovery document
  * and key set under its issuer URL, EdDSA (Ed25519) tokens by default, RS256 on request.
- * It runs only when no JWT_ISSUER is configured, and never with NODE_ENV=production.
+ * It runs only when no JWT_ISSUER is configured, and never with NODE_ENV=production
+ * (app-config.ts decides).
  */
 import { Service, type Context, type ServiceBroker, type ServiceSchema, type ServiceSettingSchema } from "moleculer";
-import { processAuthConfig, type AuthConfig } from "../lib/auth/policy/config";
-import { wellKnown } from "../lib/auth/keys/discovery";
+import { processAppConfig, type AppConfig } from "./app-config";
 import { generateSigningKey, mintToken, type SigningKey } from "../lib/dev-issuer/signer";
 
 interface MintParams {
@@ -30,10 +30,12 @@ export function createDevIssuerService(issuer: string, gatewayPort: number): Ser
 		actions: {
 			discovery: {
 				visibility: "published",
+				// Public: the gateway routes it without authorization.
+				auth: false,
 				handler() {
 					return {
 						issuer,
-						jwks_uri: wellKnown(issuer, "jwks.json"),
+						jwks_uri: `${issuer.replace(/\/+$/, "")}/.well-known/jwks.json`,
 						id_token_signing_alg_values_supported: ["EdDSA", "RS256"],
 						response_types_supported: ["token"],
 						subject_types_supported: ["public"]
@@ -42,6 +44,7 @@ export function createDevIssuerService(issuer: string, gatewayPort: number): Ser
 			},
 			jwks: {
 				visibility: "published",
+				auth: false,
 				handler(this: DevIssuerThis) {
 					return { keys: [this.keys.EdDSA.jwk, this.keys.RS256.jwk] };
 				}
@@ -88,7 +91,7 @@ export function createDevIssuerService(issuer: string, gatewayPort: number): Ser
  * development issuer runs (moleculer-runner loads every file of services/).
  */
 export default function devIssuerService(broker: ServiceBroker): ServiceSchema | Service {
-	const config: AuthConfig = processAuthConfig();
+	const config: AppConfig = processAppConfig();
 	if (config.devIssuerUrl === null) return new Service(broker);
 	return createDevIssuerService(config.devIssuerUrl, config.port);
 }

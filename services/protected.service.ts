@@ -4,11 +4,11 @@
  * the bus: it verifies the token the gateway passes along itself (zero-trust.mixin.ts).
  */
 import type { Context, ServiceSchema } from "moleculer";
-import { processAuthConfig } from "../lib/auth/policy/config";
-import { zeroTrustMixin } from "../mixins/zero-trust.mixin";
+import { zeroTrust as zeroTrustMixin } from "moleculer-jwks-auth";
+import { processAppConfig } from "./app-config";
 
 interface UserMeta {
-	user?: Record<string, unknown> | null;
+	user?: unknown;
 }
 
 // Read only when asked for: importing this schema parses no configuration otherwise.
@@ -16,7 +16,7 @@ const zeroTrust = process.env.JWT_PROPAGATE_TOKEN?.trim().toLowerCase() === "tru
 
 const ProtectedService: ServiceSchema = {
 	name: "protected",
-	mixins: zeroTrust ? [zeroTrustMixin(processAuthConfig())] : [],
+	mixins: zeroTrust ? [zeroTrustMixin(processAppConfig().auth)] : [],
 
 	actions: {
 		/** `GET /api/protected`: the verified claims of the caller. */

@@ -1,16 +1,18 @@
 /**
- * The composition root of the core: one key store per trusted issuer and the verifier over
- * them, built once from the parsed configuration.
+ * The composition root of the core: one key store per trusted issuer, the verifier over them,
+ * the caching layer around it and the revocation list after it, built once from the parsed
+ * configuration. Everything that keeps state for verification belongs to one Authenticator.
  */
 import { bearerToken } from "./policy/bearer";
 import type { AuthConfig } from "./policy/config";
 import { IssuerKeyStore, type KeyStoreEvents, type RefreshReport } from "./keys/key-store";
 import { reject } from "./policy/reasons";
 import { RevocationList } from "./revocation/revocations";
-import { checkOnThreadPool } from "./signatures/signature";
+import { checkOnThreadPool, SignatureChecks } from "./signatures/signature";
 import { SignatureThreads, type SignatureThreadEvents } from "./signatures/signature-threads";
+import { CachedVerifier } from "./cache/cached-verifier";
 import { DEFAULT_TOKEN_CACHE_SIZE, TokenCache, type TokenCacheEvents } from "./cache/token-cache";
-import { isPending, Verifier, type Verdict } from "./jws/verifier";
+import { isPending, Verifier, type Verdict, type VerifiedToken } from "./jws/verifier";
 
 export interface Readiness {
 	readonly ready: boolean;
@@ -30,10 +32,11 @@ export class Authenticator {
 	readonly signatureThreads: SignatureThreads | null;
 	/** Checked after verification, so cached and remembered tokens are refused too (revocations.ts). */
 	readonly revocations: RevocationList;
-	private readonly verifier: Verifier;
+	/** The caching layer around the verifier; the verifier alone when the cache is off. */
+	private readonly verifier: CachedVerifier | Verifier;
 
 	constructor(
-		readonly config: AuthConfig,
+		config: AuthConfig,
 		options: AuthenticatorOptions = {}
 	) {
 		const storeOptions = { ...config.jwks, events: options.events, now: options.now };
@@ -48,11 +51,11 @@ export class Authenticator {
 		const clockTolerance = Math.max(...config.issuers.map(issuer => issuer.rules.clockTolerance), config.clockTolerance);
 		this.revocations = new RevocationList({ ...config.revocation, clockTolerance, now: options.now });
 		this.signatureThreads = config.verifyThreads > 0 ? new SignatureThreads(config.verifyThreads, checkOnThreadPool, options.events) : null;
-		this.verifier = new Verifier(trusted, {
-			now: options.now,
-			signatures: this.signatureThreads ?? undefined,
-			cache: options.tokenCacheSize === 0 ? undefined : new TokenCache(options.tokenCacheSize ?? DEFAULT_TOKEN_CACHE_SIZE, options.events, options.now)
-		});
+		const verifier = new Verifier(trusted, new SignatureChecks(this.signatureThreads ?? undefined), options.now);
+		this.verifier =
+			options.tokenCacheSize === 0
+				? verifier
+				: new CachedVerifier(verifier, trusted, new TokenCache(options.tokenCacheSize ?? DEFAULT_TOKEN_CACHE_SIZE, options.events, options.now), options.now);
 	}
 
 	start(): void {
@@ -65,8 +68,9 @@ export class Authenticator {
 		await this.signatureThreads?.stop();
 	}
 
-	verify(token: string): Promise<Verdict> {
-		return this.verifier.verify(token).then(verdict => this.screened(verdict, true));
+	/** The verdict on a bare token (the broker's verify action, zero-trust service nodes). */
+	async verify(token: string): Promise<Verdict> {
+		return this.screened(await this.verifier.verify(token), true);
 	}
 
 	/**
@@ -74,13 +78,13 @@ export class Authenticator {
 	 * carries no Bearer token. Synchronous for a token verified before; `connection` (the
 	 * request's socket) lets a keep-alive client's unchanged header be recognised as a whole.
 	 */
-	checkAuthorization(authorization: string | undefined, connection?: object): Verdict | Promise<Verdict> | null {
+	authenticate(authorization: string | undefined, connection?: object): Verdict | Promise<Verdict> | null {
 		if (authorization === undefined) return null;
-		const recalled = connection === undefined ? undefined : this.verifier.recall(connection, authorization);
+		const recalled = connection === undefined ? undefined : this.recall(connection, authorization);
 		if (recalled !== undefined) return this.revocations.count === 0 ? recalled : this.screened(recalled, false);
 		const token = bearerToken(authorization);
 		if (token === null) return null;
-		const verdict = this.verifier.check(token, connection, authorization);
+		const verdict = this.verifier.verify(token, connection, authorization);
 		// Pending: verified in full now, so its lifetime is news. Settled: a cache hit, or a failure.
 		if (isPending(verdict)) return verdict.then(settled => this.screened(settled, true));
 		return this.revocations.count === 0 ? verdict : this.screened(verdict, false);
@@ -93,9 +97,8 @@ export class Authenticator {
 		return this.revocations.count !== 0 && this.revocations.matches(verdict.claims) ? reject("revoked") : verdict;
 	}
 
-	/** Tokens in the verified-token cache (for tests and diagnostics). */
-	get cacheSize(): number {
-		return this.verifier.cacheSize;
+	private recall(connection: object, authorization: string): VerifiedToken | undefined {
+		return this.verifier instanceof CachedVerifier ? this.verifier.recall(connection, authorization) : undefined;
 	}
 
 	readiness(): Readiness {

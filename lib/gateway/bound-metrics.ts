@@ -7,7 +7,7 @@
  * series as if the registry's methods had been called.
  *
  * Relies on the shape of Moleculer 0.15's metric items (`value`; `count`, `sum`,
- * `bucketValues`), pinned by package-lock.json and checked by test/unit/bound-metrics.spec.ts.
+ * `bucketValues`), pinned by package-lock.json and checked by test/unit/gateway/bound-metrics.spec.ts.
  */
 import type { MetricRegistry } from "moleculer";
 

@@ -1,6 +1,6 @@
 /**
  * Moleculer's internal middlewares, in Moleculer's own order, with three of them scoped to
- * where the gateway needs them. moleculer.config.ts sets `internalMiddlewares: false` and
+ * where the gateway needs them and one replaced. moleculer.config.ts sets `internalMiddlewares: false` and
  * passes this list instead, so every other internal middleware behaves as Moleculer ships it.
  *
  * - Metrics: Moleculer's per-call request series (moleculer_request_*) update several labelled
@@ -11,11 +11,14 @@
  *   instead (api.service.ts), and the local calls it makes finish inside it.
  * - Retry: only for calls to another node, which is what the retry policy is for (a node that
  *   left mid-call); a local call that fails would fail the same way again.
+ * - Timeout: the same timeouts with one shared clock instead of a timer per call
+ *   (request-deadlines.ts).
  * Added: lean process series (process-metrics.ts) in place of Moleculer's process and OS ones.
  */
 import * as Moleculer from "moleculer";
 import type { ActionHandler, ActionSchema, Context, Middleware, ServiceBroker } from "moleculer";
 import { processMetrics } from "./process-metrics";
+import { requestDeadlines } from "./request-deadlines";
 
 type ActionWrapper = (this: ServiceBroker, next: ActionHandler, action: ActionSchema) => ActionHandler;
 type MiddlewareFactory = (broker: ServiceBroker) => Middleware;
@@ -69,7 +72,7 @@ export function brokerMiddlewares(options: BrokerMiddlewareOptions): (string | M
 		"Cacher",
 		remoteCallTracker,
 		"CircuitBreaker",
-		"Timeout",
+		requestDeadlines,
 		remoteCallRetry,
 		"Fallback",
 		"ErrorHandler",

@@ -1,9 +1,10 @@
 /**
  * The broker's metrics settings from the environment, checked once at start like the
- * verifier's (lib/auth/policy/config.ts holds every variable's default and meaning).
+ * verifier's (lib/auth/policy/variables.ts holds every variable's default and meaning).
  */
 import { isIP } from "node:net";
-import { ConfigError, DEFAULTS, parseMetricsPort, type Env } from "../auth/policy/config";
+import { ConfigError, DEFAULTS, type Env } from "../auth/policy/config";
+import { parseMetricsPort } from "../auth/policy/env";
 
 export interface MetricsOptions {
 	readonly port: number;

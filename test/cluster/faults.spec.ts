@@ -5,7 +5,7 @@
  */
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import brokerConfig from "../../moleculer.config";
-import { parseAuthConfig } from "../../lib/auth/policy/config";
+import { parseAppConfig } from "../../services/app-config";
 import { createApiService } from "../../services/api.service";
 import ProtectedService from "../../services/protected.service";
 import { KeyServer } from "../support/key-server";
@@ -35,7 +35,7 @@ describeWithNats()("cluster faults over NATS", () => {
 	}
 
 	function gatewaySchema(): ServiceSchema {
-		return createApiService(parseAuthConfig({ PORT: "0", JWT_ISSUER: issuer.issuer }));
+		return createApiService(parseAppConfig({ PORT: "0", JWT_ISSUER: issuer.issuer }));
 	}
 
 	beforeAll(async () => {

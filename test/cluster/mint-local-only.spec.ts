@@ -4,7 +4,7 @@
  * node (where the REPL runs, test/integration/repl.spec.ts types it for real) it still works.
  */
 import { Errors, ServiceBroker } from "moleculer";
-import { parseAuthConfig } from "../../lib/auth/policy/config";
+import { parseAppConfig } from "../../services/app-config";
 import { createApiService } from "../../services/api.service";
 import { createDevIssuerService } from "../../services/dev-issuer.service";
 import { freePort } from "../support/gateway";
@@ -20,11 +20,11 @@ describeWithNats()("dev-issuer.mint over NATS", () => {
 		const namespace = uniqueNamespace("mint-local");
 		const transporter = { type: "NATS" as const, options: { servers: [NATS_URL] } };
 		const port = await freePort();
-		const issuerUrl = parseAuthConfig({ PORT: String(port) }).devIssuerUrl as string;
+		const issuerUrl = parseAppConfig({ PORT: String(port) }).devIssuerUrl as string;
 		issuerNode = new ServiceBroker({ namespace, nodeID: "issuer", transporter, logger: false });
 		issuerNode.createService(createDevIssuerService(issuerUrl, port));
 		gatewayNode = new ServiceBroker({ namespace, nodeID: "gateway", transporter, logger: false });
-		gatewayNode.createService(createApiService(parseAuthConfig({ PORT: "0", JWT_ISSUER: issuerUrl })));
+		gatewayNode.createService(createApiService(parseAppConfig({ PORT: "0", JWT_ISSUER: issuerUrl })));
 		await Promise.all([issuerNode.start(), gatewayNode.start()]);
 		await gatewayNode.waitForServices(["dev-issuer"], 15_000);
 	});

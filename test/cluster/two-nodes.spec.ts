@@ -4,7 +4,7 @@
  * the built output started as separate processes with SERVICES=api / SERVICES=protected.
  */
 import { ServiceBroker, type BrokerOptions } from "moleculer";
-import { parseAuthConfig } from "../../lib/auth/policy/config";
+import { parseAppConfig } from "../../services/app-config";
 import { createApiService } from "../../services/api.service";
 import ProtectedService from "../../services/protected.service";
 import { KeyServer } from "../support/key-server";
@@ -53,7 +53,7 @@ for (const [name, transporters, suite] of [
 		const namespace = uniqueNamespace(`two-nodes-${name}`);
 		gw = new ServiceBroker({ namespace, nodeID: "gw", transporter: gwTransporter, logger: false });
 		svc = new ServiceBroker({ namespace, nodeID: "svc", transporter: svcTransporter, logger: false });
-		const api = gw.createService(createApiService(parseAuthConfig({ PORT: "0", JWT_ISSUER: issuer.issuer })));
+		const api = gw.createService(createApiService(parseAppConfig({ PORT: "0", JWT_ISSUER: issuer.issuer })));
 		svc.createService(ProtectedService);
 		await Promise.all([gw.start(), svc.start()]);
 		await gw.waitForServices(["protected"], 15_000);

@@ -5,7 +5,7 @@
  * before the handler runs; through the gateway the call works; no token reaches a log line.
  */
 import { ServiceBroker, type ServiceSchema } from "moleculer";
-import { parseAuthConfig } from "../../lib/auth/policy/config";
+import { parseAuthConfig } from "../../lib/auth/policy/env";
 import { zeroTrustMixin } from "../../mixins/zero-trust.mixin";
 import { CaptureLogger } from "../support/capture-logger";
 import { claimOf } from "../support/claims";

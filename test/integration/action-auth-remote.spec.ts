@@ -4,7 +4,7 @@
  */
 import { ServiceBroker, type Service } from "moleculer";
 import type { SigningKey } from "../../lib/dev-issuer/signer";
-import { parseAuthConfig } from "../../lib/auth/policy/config";
+import { parseAuthConfig } from "../../lib/auth/policy/env";
 import { KeyServer } from "../support/key-server";
 import { waitFor } from "../support/gateway";
 import { uniqueNamespace } from "../support/nats";

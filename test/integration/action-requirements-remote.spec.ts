@@ -4,7 +4,7 @@
  * review listing and RFC 9728 metadata follow the service as it joins and leaves.
  */
 import { ServiceBroker, type Service } from "moleculer";
-import { parseAuthConfig } from "../../lib/auth/policy/config";
+import { parseAuthConfig } from "../../lib/auth/policy/env";
 import type { SigningKey } from "../../lib/dev-issuer/signer";
 import type { AccessEntry } from "../../mixins/access-catalog.mixin";
 import { KeyServer } from "../support/key-server";

@@ -4,7 +4,7 @@
  * the exact answer when a part holds and when it fails. Remote actions: action-auth-remote.spec.ts.
  */
 import { ServiceBroker, type Service } from "moleculer";
-import { parseAuthConfig } from "../../lib/auth/policy/config";
+import { parseAuthConfig } from "../../lib/auth/policy/env";
 import type { SigningKey } from "../../lib/dev-issuer/signer";
 import { KeyServer } from "../support/key-server";
 import { waitFor } from "../support/gateway";

@@ -2,7 +2,7 @@
  * The development issuer goes through the very same JWKS path as a real issuer: the gateway
  * discovers it over HTTP on its own port, and both kinds of token it mints verify.
  */
-import { parseAuthConfig } from "../../lib/auth/policy/config";
+import { parseAppConfig } from "../../services/app-config";
 import { createDevIssuerService } from "../../services/dev-issuer.service";
 import { bearer, freePort, get, startGateway, type Gateway } from "../support/gateway";
 import ProtectedService from "../../services/protected.service";
@@ -13,7 +13,7 @@ describe("the embedded development issuer", () => {
 
 	beforeAll(async () => {
 		const port = await freePort();
-		const config = parseAuthConfig({ PORT: String(port) });
+		const config = parseAppConfig({ PORT: String(port) });
 		issuerUrl = config.devIssuerUrl as string;
 		gateway = await startGateway({ PORT: String(port) }, { services: [ProtectedService, createDevIssuerService(issuerUrl, port)] });
 	});

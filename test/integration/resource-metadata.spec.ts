@@ -4,7 +4,7 @@
  * named by every 401 challenge.
  */
 import { ServiceBroker, type Service } from "moleculer";
-import { parseAuthConfig } from "../../lib/auth/policy/config";
+import { parseAuthConfig } from "../../lib/auth/policy/env";
 import type { AccessEntry } from "../../mixins/access-catalog.mixin";
 import { KeyServer } from "../support/key-server";
 import { bearer, get, startGateway, waitFor, type Gateway } from "../support/gateway";

@@ -8,7 +8,7 @@ import { request } from "node:http";
 import { connect, type Socket } from "node:net";
 import { gzipSync } from "node:zlib";
 import type { ServiceSchema } from "moleculer";
-import { parseAuthConfig } from "../../lib/auth/policy/config";
+import { parseAppConfig } from "../../services/app-config";
 import { createApiService } from "../../services/api.service";
 import { CaptureLogger } from "../support/capture-logger";
 import { KeyServer } from "../support/key-server";
@@ -68,7 +68,7 @@ describe("what an anonymous client can make the gateway do", () => {
 	});
 
 	it("parses no body on any route: none of their actions takes one, and parsers would run before authorize", () => {
-		const routes = (createApiService(parseAuthConfig({ PORT: "0" })).settings as { routes: { path: string; bodyParsers?: unknown }[] }).routes;
+		const routes = (createApiService(parseAppConfig({ PORT: "0" })).settings as { routes: { path: string; bodyParsers?: unknown }[] }).routes;
 		expect(routes.length).toBeGreaterThanOrEqual(3);
 		expect(routes.map(route => [route.path, route.bodyParsers])).toEqual(routes.map(route => [route.path, false]));
 	});

@@ -6,7 +6,7 @@
  * requirements can refuse it.
  */
 import { ServiceBroker, type Service } from "moleculer";
-import { parseAuthConfig } from "../../lib/auth/policy/config";
+import { parseAuthConfig } from "../../lib/auth/policy/env";
 import type { SigningKey } from "../../lib/dev-issuer/signer";
 import { KeyServer } from "../support/key-server";
 import { waitFor } from "../support/gateway";

@@ -5,7 +5,7 @@
  * or an operator can: the header, the query string, the broker's verify action, a mint.
  */
 import { randomUUID } from "node:crypto";
-import { parseAuthConfig } from "../../lib/auth/policy/config";
+import { parseAppConfig } from "../../services/app-config";
 import { createDevIssuerService } from "../../services/dev-issuer.service";
 import ProtectedService from "../../services/protected.service";
 import { CaptureExporter, exporterOption } from "../support/capture-exporter";
@@ -22,7 +22,7 @@ describe("tokens never reach a trace span", () => {
 		issuer = await new KeyServer().start();
 		issuer.addKey("EdDSA", "span-ed");
 		const port = await freePort();
-		const devIssuer = createDevIssuerService(parseAuthConfig({ PORT: String(port) }).devIssuerUrl as string, port);
+		const devIssuer = createDevIssuerService(parseAppConfig({ PORT: String(port) }).devIssuerUrl as string, port);
 		gateway = await startGateway(
 			{ JWT_ISSUER: issuer.issuer, JWKS_COOLDOWN: "0" },
 			{

@@ -5,7 +5,7 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { getHeapSpaceStatistics } from "node:v8";
 import { ServiceBroker } from "moleculer";
-import { parseAuthConfig } from "../../lib/auth/policy/config";
+import { parseAppConfig } from "../../services/app-config";
 import { createApiService } from "../../services/api.service";
 import ProtectedService from "../../services/protected.service";
 
@@ -24,7 +24,7 @@ export type GatewayMessage =
 
 async function main(): Promise<void> {
 	const broker = new ServiceBroker({ logger: false, metrics: false });
-	const api = broker.createService(createApiService(parseAuthConfig({ ...process.env, PORT: "0" })));
+	const api = broker.createService(createApiService(parseAppConfig({ ...process.env, PORT: "0" })));
 	broker.createService(ProtectedService);
 	await broker.start();
 	const port = (api as unknown as { server: { address(): { port: number } } }).server.address().port;

@@ -1,5 +1,6 @@
 /** The ConfigError a configuration stops with; anything else (or no error) fails the test. */
-import { ConfigError, parseAuthConfig, type Env } from "../../lib/auth/policy/config";
+import { ConfigError, type Env } from "../../lib/auth/policy/config";
+import { parseAuthConfig } from "../../lib/auth/policy/env";
 
 export function configFailure(env: Env): ConfigError {
 	try {

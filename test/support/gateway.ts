@@ -3,7 +3,9 @@
  */
 import { createServer } from "node:net";
 import { ServiceBroker, type BrokerOptions, type Service, type ServiceSchema } from "moleculer";
-import { parseAuthConfig, type Env } from "../../lib/auth/policy/config";
+import { type Env } from "../../lib/auth/policy/config";
+import { parseAppConfig } from "../../services/app-config";
+import { METRIC_NAMES } from "../../lib/gateway/auth-telemetry";
 import { createApiService } from "../../services/api.service";
 import ProtectedService from "../../services/protected.service";
 
@@ -36,7 +38,7 @@ export interface GatewayOptions {
 }
 
 export async function startGateway(env: Env, options: GatewayOptions = {}): Promise<Gateway> {
-	const config = parseAuthConfig({ PORT: "0", ...env });
+	const config = parseAppConfig({ PORT: "0", ...env });
 	const broker = new ServiceBroker({ logger: false, metrics: false, ...options.broker });
 	const schema = createApiService(config);
 	const api = broker.createService(options.apiSettings ? { name: "api", mixins: [schema], settings: options.apiSettings } : schema);
@@ -82,4 +84,9 @@ export async function get(url: string, headers: Record<string, string> = {}): Pr
 
 export function bearer(token: string): Record<string, string> {
 	return { Authorization: `Bearer ${token}` };
+}
+
+/** Verified-token cache hits the gateway has counted (its broker needs metrics enabled). */
+export function cacheHits(gateway: Gateway): number {
+	return (gateway.broker.metrics.getMetric(METRIC_NAMES.cacheLookups)?.get({ result: "hit" })?.value as number | undefined) ?? 0;
 }

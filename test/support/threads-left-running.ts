@@ -3,7 +3,7 @@
  * signature, prints the answer and never stops the threads. The process must still end.
  */
 import { createPublicKey } from "node:crypto";
-import { checkOnThreadPool, signatureIsValid } from "../../lib/auth/signatures/signature";
+import { checkOnThreadPool, SignatureChecks } from "../../lib/auth/signatures/signature";
 import { SignatureThreads } from "../../lib/auth/signatures/signature-threads";
 import { parseToken } from "../../lib/auth/jws/token";
 import { generateSigningKey, mintToken } from "../../lib/dev-issuer/signer";
@@ -14,4 +14,4 @@ if (!parsed.ok) throw new Error("the token does not parse");
 const threads = new SignatureThreads(1, checkOnThreadPool);
 threads.start();
 const key = { kid: signing.kid, key: createPublicKey(signing.privateKey), algorithms: new Set(["RS256" as const]) };
-void signatureIsValid(parsed, "RS256", key, threads).then(valid => process.stdout.write(`valid=${valid} batches=${threads.sent.batches}\n`));
+void new SignatureChecks(threads).isValid(parsed, "RS256", key).then(valid => process.stdout.write(`valid=${valid} batches=${threads.sent.batches}\n`));

@@ -3,9 +3,9 @@
  * token is hashed. A token enters the cache only when it is checked again within about
  * `window` to `2 × window` checks: only such a token could be found in an LRU of `window`
  * entries before it is evicted. A token used once (a gateway in front that mints one per
- * request; scenario B of npm run bench) then costs no SHA-256, no LRU lookup, no insert, no
- * eviction and no entry surviving into V8's old generation. A token used again costs one more
- * full verification, once.
+ * request) then costs no SHA-256, no LRU lookup, no insert, no eviction and no entry
+ * surviving into V8's old generation. A token used again costs one more full verification,
+ * once.
  *
  * Two generations of bits (a Bloom filter with two probes each), the newer cleared and swapped
  * every `window` checks: no allocation per check and a fixed size (twice 128 KiB for the

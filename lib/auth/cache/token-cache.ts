@@ -3,24 +3,23 @@
  * keyed by a hash of the token (never the token itself), for no longer than the token's
  * `exp`, and only from a token's second check in a while on (`seenLately`). An entry holds
  * the very key that verified it: when that key leaves the key set the entry no longer counts
- * (the gap of fast-jwt #5), and the claim rules still run on every hit.
+ * (a cache keyed by the token alone would go on vouching for tokens of a withdrawn key), and
+ * the time rules still run on every hit (cached-verifier.ts).
  *
  * In front of the hash, each connection remembers the credentials last verified on it. A
  * keep-alive client sends the same Authorization header request after request; recognising it
- * by string equality skips parsing it and the SHA-256, which on the request path cost more
- * than the rest of a cache hit. That holds one token per open connection, for as long as the
+ * by string equality skips parsing it and the SHA-256, the largest costs left in a cache hit. That holds one token per open connection, for as long as the
  * connection lives (the socket is a weak key), like the connection's own buffers.
  */
 import { hash } from "node:crypto";
 import { LRUCache } from "lru-cache";
-import type { VerificationKey } from "../keys/key-set";
 import type { VerifiedToken } from "../jws/verifier";
 import type { TokenTimes } from "../jws/claims";
 import { RecentTokens } from "./recent-tokens";
 
 export interface CachedVerification {
+	/** Its `key` must still be trusted for the entry to count. */
 	readonly verified: VerifiedToken;
-	readonly key: VerificationKey;
 	/** The clock-dependent claims, for re-checking a remembered token without re-reading its claims. */
 	readonly times: TokenTimes;
 	/** Epoch ms of the signature check. */
@@ -73,7 +72,7 @@ export class TokenCache {
 	 * The entry, when it is within its deadline and `stillValid` (its key still trusted). An
 	 * entry that fails either is a miss: the token is verified in full again.
 	 */
-	get(hash: string, stillValid: (entry: CachedVerification) => boolean = () => true): CachedVerification | undefined {
+	get(hash: string, stillValid: (entry: CachedVerification) => boolean): CachedVerification | undefined {
 		const entry = this.entries.get(hash);
 		if (entry !== undefined && this.now() < deadlineOf(entry) && stillValid(entry)) {
 			this.events.hit?.();
@@ -104,7 +103,7 @@ export class TokenCache {
 	 * it is `stillValid`. Only that counts (a hit): otherwise the caller goes on to `get`,
 	 * which counts the lookup once.
 	 */
-	recall(connection: object, presented: string, stillValid: (entry: CachedVerification) => boolean = () => true): CachedVerification | undefined {
+	recall(connection: object, presented: string, stillValid: (entry: CachedVerification) => boolean): CachedVerification | undefined {
 		const last = this.lastOnConnection.get(connection);
 		if (last === undefined || last.presented !== presented) return undefined;
 		if (this.now() >= last.until || !stillValid(last.entry)) {
@@ -121,15 +120,7 @@ export class TokenCache {
 		if (until > this.now()) this.lastOnConnection.set(connection, { presented, entry, until });
 	}
 
-	forget(connection: object): void {
-		this.lastOnConnection.delete(connection);
-	}
-
 	delete(hash: string): void {
 		this.entries.delete(hash);
-	}
-
-	get size(): number {
-		return this.entries.size;
 	}
 }

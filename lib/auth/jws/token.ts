@@ -84,26 +84,30 @@ function readHeader(head: string): HeaderRead {
 	return { ok: true, header: Object.freeze(header as JwsHeader) };
 }
 
+const KNOWN_HEADERS_MAX = 64;
+
 /**
  * Headers read before, by their base64url text. An issuer's tokens share a handful of headers
  * (one per key), so a token's header is usually read once for many tokens. The result is a
  * function of the text alone; a header is frozen, as it is shared. Bounded: a stream of
  * distinct headers (a flood of made-up kids) just starts the map again.
  */
-const knownHeaders = new Map<string, HeaderRead>();
-const KNOWN_HEADERS_MAX = 64;
+export class KnownHeaders {
+	private readonly known = new Map<string, HeaderRead>();
 
-function headerOf(head: string): HeaderRead {
-	const known = knownHeaders.get(head);
-	if (known !== undefined) return known;
-	const read = readHeader(head);
-	if (!read.ok) return read;
-	if (knownHeaders.size >= KNOWN_HEADERS_MAX) knownHeaders.clear();
-	knownHeaders.set(head, read);
-	return read;
+	read(head: string): HeaderRead {
+		const known = this.known.get(head);
+		if (known !== undefined) return known;
+		const read = readHeader(head);
+		if (!read.ok) return read;
+		if (this.known.size >= KNOWN_HEADERS_MAX) this.known.clear();
+		this.known.set(head, read);
+		return read;
+	}
 }
 
-export function parseToken(token: string): ParsedToken | Rejection {
+/** `headers`: the headers this verifier has read before; without it, every header is read afresh. */
+export function parseToken(token: string, headers?: KnownHeaders): ParsedToken | Rejection {
 	if (token.length > MAX_TOKEN_LENGTH) return reject("token_too_large");
 	const parts = token.split(".");
 	if (parts.length !== 3) return reject("malformed", "The token must have exactly three parts");
@@ -112,7 +116,7 @@ export function parseToken(token: string): ParsedToken | Rejection {
 	const signatureBytes = canonicalLength(sig);
 	if (signatureBytes === null) return reject("malformed", "The signature is not canonical base64url");
 
-	const read = headerOf(head);
+	const read = headers === undefined ? readHeader(head) : headers.read(head);
 	if (!read.ok) return read;
 	const payload = decodeJson(body);
 	if (payload === null) return reject("malformed", "The token payload is not a JSON object");

@@ -21,7 +21,6 @@ export interface KeySet {
 	readonly byKid: ReadonlyMap<string, VerificationKey>;
 	readonly keys: readonly VerificationKey[];
 	readonly fetchedAt: number;
-	readonly generation: number;
 }
 
 export interface FetchedKeys {
@@ -74,11 +73,11 @@ function sameKey(a: VerificationKey, b: VerificationKey): boolean {
  * very same object: what was verified with it (the token cache, connection memos) still
  * counts, so an anonymous client's made-up kid, which causes a refetch, flushes nothing.
  */
-export function buildKeySet(fetched: readonly VerificationKey[], fetchedAt: number, generation: number, previous: KeySet | null = null): KeySet {
+export function buildKeySet(fetched: readonly VerificationKey[], fetchedAt: number, previous: KeySet | null = null): KeySet {
 	const keys = fetched.map(key => previous?.keys.find(old => sameKey(old, key)) ?? key);
 	const byKid = new Map<string, VerificationKey>();
 	for (const key of keys) if (key.kid !== null) byKid.set(key.kid, key);
-	return { byKid, keys, fetchedAt, generation };
+	return { byKid, keys, fetchedAt };
 }
 
 /** The key for a token's (kid, alg); a kid-less token only when exactly one key fits. */

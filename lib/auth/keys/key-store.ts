@@ -17,8 +17,6 @@ export interface KeyStoreEvents {
 	fetched?(issuer: string, cause: FetchCause, ok: boolean, error?: string): void;
 	/** A key was used after its set's max age, while no fresh set could be had. */
 	staleKeyUsed?(issuer: string): void;
-	/** A key set replaced the previous one; keys in `removed` must no longer verify anything. */
-	keySetChanged?(issuer: string, generation: number, removed: readonly string[]): void;
 	warning?(issuer: string, message: string): void;
 }
 
@@ -28,7 +26,7 @@ export interface KeyStoreOptions extends JwksOptions {
 	readonly events?: KeyStoreEvents;
 }
 
-export type KeyLookup = { readonly ok: true; readonly key: VerificationKey; readonly generation: number } | Rejection;
+export type KeyLookup = { readonly ok: true; readonly key: VerificationKey } | Rejection;
 
 export interface RefreshReport {
 	readonly issuer: string;
@@ -51,7 +49,6 @@ export class IssuerKeyStore {
 	/** From configuration; null: discovered again at every fetch attempt. */
 	private readonly jwksUri: string | null;
 	private keySet: KeySet | null = null;
-	private generation = 0;
 	private lastAttemptAt = Number.NEGATIVE_INFINITY;
 	private nextRetryAt = 0;
 	private failures = 0;
@@ -94,12 +91,8 @@ export class IssuerKeyStore {
 		return this.keySet ? this.now() - this.keySet.fetchedAt : null;
 	}
 
-	get lastFetchError(): string | null {
-		return this.lastError;
-	}
-
 	/** Seconds a client should wait before trying again when no key can be had. */
-	retryAfterSeconds(): number {
+	private retryAfterSeconds(): number {
 		return Math.max(1, Math.ceil((this.nextRetryAt - this.now()) / 1000));
 	}
 
@@ -117,7 +110,7 @@ export class IssuerKeyStore {
 	private found(set: KeySet, pick: KeyPick): KeyLookup {
 		if (!pick.ok) return pick;
 		if (this.now() - set.fetchedAt > this.options.cacheMaxAge) this.events.staleKeyUsed?.(this.issuer);
-		return { ok: true, key: pick.key, generation: set.generation };
+		return { ok: true, key: pick.key };
 	}
 
 	private async lookupAfterFetch(kid: string | undefined, alg: JwsAlgorithm): Promise<KeyLookup> {
@@ -215,18 +208,14 @@ export class IssuerKeyStore {
 		const jwksUri = this.jwksUri ?? (await discoverJwksUri(this.issuer, signal, this.options.requireHttps === true));
 		const { keys, warnings } = await fetchKeys(jwksUri, signal, this.options.algorithms);
 		for (const warning of warnings) this.events.warning?.(this.issuer, warning);
-		return buildKeySet(keys, this.now(), this.generation + 1, this.keySet);
+		return buildKeySet(keys, this.now(), this.keySet);
 	}
 
 	private apply(set: KeySet): void {
-		const kept = new Set(kidsOf(set));
-		const removed = kidsOf(this.keySet).filter(kid => !kept.has(kid));
 		this.keySet = set;
-		this.generation = set.generation;
 		this.failures = 0;
 		this.lastError = null;
 		this.nextRetryAt = 0;
-		this.events.keySetChanged?.(this.issuer, set.generation, removed);
 		// Refresh well before the set goes stale, with jitter so replicas don't fetch in step.
 		this.schedule("refresh", this.options.cacheMaxAge * (0.75 + Math.random() * 0.1));
 	}

@@ -2,13 +2,14 @@
  * JWT_ISSUERS_FILE: every trusted issuer with its own rules, read and validated once at start.
  * The shape is checked by fastest-validator (Moleculer's own validator) with unknown fields
  * refused; each value then goes through the same checks as its environment variable, and any
- * problem becomes one ConfigError naming the file and the field. (config.ts calls this module
- * and this module uses config.ts's checks: the cycle is safe because neither reads the other
- * while it loads, only when a configuration is parsed.)
+ * problem becomes one ConfigError naming the file and the field. The issuers become
+ * `jwtAuth`'s `issuers` option; a field an issuer omits takes the top-level option.
  */
 import { readFileSync } from "node:fs";
 import Validator from "fastest-validator";
-import { algorithmList, ConfigError, httpUrl, normaliseType, type IssuerRules, type TrustedIssuer } from "./config";
+import type { JwsAlgorithm } from "../jws/algorithms";
+import { algorithmList, ConfigError, httpUrl, normaliseType } from "./config";
+import type { IssuerOptions } from "./options";
 
 const VARIABLE = "JWT_ISSUERS_FILE";
 
@@ -80,13 +81,15 @@ function field<T>(file: string, name: string, value: () => T): T {
 	}
 }
 
-function rulesOf(file: string, at: string, entry: IssuerEntry, defaults: IssuerRules): IssuerRules {
+/** The entry's own rules; what it leaves out is left out (the top-level option applies). */
+function rulesOf(file: string, at: string, entry: IssuerEntry): Omit<IssuerOptions, "issuer" | "jwksUri"> {
+	const algorithms: JwsAlgorithm[] | undefined = entry.algorithms === undefined ? undefined : field(file, `${at}.algorithms`, () => algorithmList(VARIABLE, entry.algorithms as string[]));
 	return {
-		audience: entry.audience === undefined ? defaults.audience : typeof entry.audience === "string" ? [entry.audience] : entry.audience,
-		algorithms: entry.algorithms === undefined ? defaults.algorithms : field(file, `${at}.algorithms`, () => algorithmList(VARIABLE, entry.algorithms as string[])),
-		clockTolerance: entry.clockTolerance ?? defaults.clockTolerance,
-		maxTokenAge: entry.maxTokenAge ?? defaults.maxTokenAge,
-		type: entry.type === undefined ? defaults.type : field(file, `${at}.type`, () => typeOf(entry.type as string))
+		...(entry.audience === undefined ? {} : { audience: typeof entry.audience === "string" ? [entry.audience] : entry.audience }),
+		...(algorithms === undefined ? {} : { algorithms }),
+		...(entry.clockTolerance === undefined ? {} : { clockTolerance: entry.clockTolerance }),
+		...(entry.maxTokenAge === undefined ? {} : { maxTokenAge: entry.maxTokenAge }),
+		...(entry.type === undefined ? {} : { tokenType: field(file, `${at}.type`, () => typeOf(entry.type as string)) })
 	};
 }
 
@@ -96,8 +99,8 @@ function typeOf(value: string): string {
 	return type;
 }
 
-/** The issuers of `file`; a field an issuer omits takes the environment's value (`defaults`). */
-export function issuersFromFile(file: string, defaults: IssuerRules): TrustedIssuer[] {
+/** The issuers of `file`, as `jwtAuth`'s `issuers` option. */
+export function issuersFromFile(file: string): IssuerOptions[] {
 	const content = readJson(file);
 	const verdict = check(content);
 	if (verdict !== true) {
@@ -111,7 +114,7 @@ export function issuersFromFile(file: string, defaults: IssuerRules): TrustedIss
 		const issuer = field(file, `${at}.issuer`, () => httpUrl(VARIABLE, entry.issuer));
 		if (seen.has(issuer)) throw fail(file, `${at}.issuer: "${issuer}" is listed twice; list each issuer once`);
 		seen.add(issuer);
-		const jwksUri = entry.jwksUri === undefined ? null : field(file, `${at}.jwksUri`, () => httpUrl(VARIABLE, entry.jwksUri as string));
-		return { issuer, jwksUri, rules: rulesOf(file, at, entry, defaults) };
+		const jwksUri = entry.jwksUri === undefined ? {} : { jwksUri: field(file, `${at}.jwksUri`, () => httpUrl(VARIABLE, entry.jwksUri as string)) };
+		return { issuer, ...jwksUri, ...rulesOf(file, at, entry) };
 	});
 }

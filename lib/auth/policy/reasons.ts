@@ -7,7 +7,7 @@ import type { RequirementPart } from "./requirement";
 export interface ReasonSpec {
 	readonly status: 401 | 403 | 503;
 	/** Body `type` (moleculer-web's error shape). */
-	readonly type: "NO_TOKEN" | "INVALID_TOKEN" | "INSUFFICIENT_SCOPE" | "ACCESS_DENIED" | "ACTION_MISDECLARED" | "JWKS_UNAVAILABLE";
+	readonly type: "NO_TOKEN" | "INVALID_TOKEN" | "INSUFFICIENT_SCOPE" | "ACCESS_DENIED" | "ACTION_MISDECLARED" | "ROUTE_UNPROTECTED" | "JWKS_UNAVAILABLE";
 	/** RFC 6750 §3.1 error code; null means a bare challenge (no credentials) or none at all (503). */
 	readonly error: "invalid_token" | "insufficient_scope" | null;
 	/** Human text for `error_description` and the README; never contains token material. */
@@ -84,6 +84,13 @@ export const REASONS = {
 		error: null,
 		description: "The action's auth declaration cannot be read, so nobody may call it",
 		remedy: "Fix the action's `auth`: `false`, `\"optional\"`, `\"required\"` or an object of `scopes`, `anyScope`, `permissions`, `roles`, `claims`, `issuers`; the gateway logs the action's name."
+	},
+	route_unprotected: {
+		status: 403,
+		type: "ROUTE_UNPROTECTED",
+		error: null,
+		description: "The action requires a token but its route does not verify tokens, so nobody may call it through this route",
+		remedy: "Set `authorization: true` on the route, or declare `auth: false` on the action if it is public; the gateway logs the action's name (a local action stops the gateway at start instead)."
 	},
 	jwks_unavailable: {
 		status: 503,

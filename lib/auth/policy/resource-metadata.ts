@@ -15,12 +15,12 @@ export interface ProtectedResourceMetadata {
 	readonly scopes_supported: readonly string[];
 }
 
-/** Where the metadata is published, as 401 challenges name it (`resource_metadata`). */
-export function resourceMetadataUrl(config: Pick<AuthConfig, "publicUrl">): string {
-	return `${config.publicUrl}${RESOURCE_METADATA_PATH}`;
+/** Where the metadata is published, as 401 challenges name it (`resource_metadata`); none without a public URL. */
+export function resourceMetadataUrl(config: Pick<AuthConfig, "publicUrl">): string | undefined {
+	return config.publicUrl === null ? undefined : `${config.publicUrl}${RESOURCE_METADATA_PATH}`;
 }
 
-export function resourceMetadata(config: Pick<AuthConfig, "publicUrl" | "issuers">, routed: Iterable<Requirement>): ProtectedResourceMetadata {
+export function resourceMetadata(config: Pick<AuthConfig, "issuers"> & { readonly publicUrl: string }, routed: Iterable<Requirement>): ProtectedResourceMetadata {
 	const scopes = new Set<string>();
 	for (const requirement of routed) for (const scope of scopesNamed(requirement)) scopes.add(scope);
 	return {

@@ -2,9 +2,10 @@
  * Revocations kept in Redis (REVOCATION_REDIS_URL), so a gateway that starts later, or again,
  * honours them. One key per entry under the namespace's prefix, expiring when the entry may go
  * (Redis drops it then: nothing to sweep). Running nodes learn of a revocation from the bus;
- * Redis is read once at start.
+ * Redis is read once at start. ioredis is an optional peer dependency of the package: it is
+ * loaded only when a Redis URL is configured.
  */
-import Redis from "ioredis";
+import type Redis from "ioredis";
 import { readRevocation, type Revocation } from "./revocations";
 
 const SCAN_BATCH = 500;
@@ -18,13 +19,23 @@ function keyOf(revocation: Revocation): string {
 	return revocation.kind === "jti" ? `jti:${revocation.jti}` : `sub:${revocation.sub}:${revocation.before}`;
 }
 
+function loadRedis(): typeof Redis {
+	try {
+		// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when asked for: an optional peer dependency
+		return (require("ioredis") as { default: typeof Redis }).default;
+	} catch {
+		throw new Error("revocation.redisUrl (REVOCATION_REDIS_URL) needs the ioredis package: npm install ioredis");
+	}
+}
+
 export class RedisRevocationStore {
 	private readonly redis: Redis;
 	private readonly prefix: string;
 
 	constructor(url: string, namespace: string) {
 		// One retry per command: a revocation that cannot be stored is reported, not queued forever.
-		this.redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: true });
+		const RedisClient = loadRedis();
+		this.redis = new RedisClient(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: true });
 		// The error event must have a listener or ioredis throws it; the callers see failed commands.
 		this.redis.on("error", () => undefined);
 		this.prefix = `jwt-revocations:${namespace === "" ? "-" : namespace}:`;

@@ -1,8 +1,8 @@
 /**
  * Signature checks on worker threads, sent in batches. node:crypto's asynchronous `verify`
  * also runs off the event loop, on libuv's thread pool, but the event loop pays for each job:
- * building it and waking a pool thread cost 4 to 19 µs per check on this project's 2-core VM,
- * about as much as the RS256 check itself. Here a check goes to an idle thread at once, and
+ * building it and waking a pool thread costs about as much as an RS256 check itself
+ * (bench/HISTORY.md). Here a check goes to an idle thread at once, and
  * while the threads are busy, checks leave 8 to a message (BATCH_SIZE), the rest of a turn's
  * at the end of that turn of the event loop (setImmediate); answers come back 8 to a message.
  * The event loop's share is a few array pushes per check.
@@ -37,9 +37,8 @@ export interface SignatureThreadEvents {
 export const THREAD_NAME = "jwt-signatures";
 /**
  * Checks per message. A busy event loop's turn can gather dozens of checks; holding them all
- * to the turn's end leaves the thread waiting meanwhile. (Measured in scenario B of npm run
- * bench, against a whole turn per message: 8 served about a tenth more; 4 less than 8, and
- * 16 or 32 a little less.)
+ * to the turn's end leaves the thread waiting meanwhile, and smaller messages cost the event
+ * loop more of them. 8 balances the two best of the sizes tried (bench/HISTORY.md).
  */
 export const BATCH_SIZE = 8;
 /** A failed thread is replaced at most this often; checks use the fallback in between. */

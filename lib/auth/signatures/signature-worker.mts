@@ -27,9 +27,8 @@ export interface SignatureAnswers {
 
 /**
  * Answers go back a few at a time, not once per batch: the event loop can answer those
- * requests while this thread checks the next ones. (Measured in scenario B of npm run bench:
- * 4 or 16 at a time served about a tenth more than a whole batch at once, and one at a time
- * less than either: each message costs the event loop a wake-up.)
+ * requests while this thread checks the next ones. Not one at a time either: each message
+ * costs the event loop a wake-up (bench/HISTORY.md).
  */
 const ANSWER_EVERY = 8;
 

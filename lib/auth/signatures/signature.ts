@@ -1,10 +1,9 @@
 /**
  * The signature step, off the event loop: on the gateway's signature threads
  * (signature-threads.ts) when it has them, otherwise on node:crypto's thread pool (asynchronous
- * `crypto.verify`). Measured (npm run bench, README): a signature check is 16 µs (RS256) to
- * 60 µs (Ed25519) of CPU, and jsonwebtoken's synchronous `verify` adds 10 µs more of decoding
- * what `parseToken` already decoded, all on the event loop. The key has already been proven to
- * fit the algorithm (key-set.ts).
+ * `crypto.verify`). A signature check is the largest CPU cost of a request, and jsonwebtoken's
+ * synchronous `verify` would decode again, on the event loop, what `parseToken` already
+ * decoded (bench/HISTORY.md). The key has already been proven to fit the algorithm (key-set.ts).
  */
 import { constants, verify, type KeyObject, type VerifyKeyObjectInput } from "node:crypto";
 import type { JwsAlgorithm } from "../jws/algorithms";
@@ -41,29 +40,13 @@ const SCHEMES: Readonly<Record<JwsAlgorithm, SignatureScheme>> = {
 };
 
 /**
- * What node:crypto is given as the key: the KeyObject, or it with the scheme's options, made
- * once per key and algorithm (a batch to the threads carries each such object once).
- */
-const keyInputs = new WeakMap<KeyObject, Map<SignatureScheme, KeyObject | VerifyKeyObjectInput>>();
-
-function keyInput(scheme: SignatureScheme, key: KeyObject): KeyObject | VerifyKeyObjectInput {
-	if (scheme.options === undefined) return key;
-	let inputs = keyInputs.get(key);
-	if (inputs === undefined) keyInputs.set(key, (inputs = new Map()));
-	let input = inputs.get(scheme);
-	if (input === undefined) inputs.set(scheme, (input = { key, ...scheme.options }));
-	return input;
-}
-
-/**
  * Checks waiting for an answer at most. Off the loop they wait in a queue (a thread's, or the
  * pool's, which also serves `fs` and the `dns.lookup` of key-set fetches): a flood of forged
- * tokens must not queue thousands of checks (256 queued Ed25519 checks are about 15 ms of work
- * for one thread). Past the bound a check runs on the event loop, which slows the flood's own
+ * tokens must not queue thousands of checks, and at this bound a thread's queue is still a few
+ * milliseconds of work. Past the bound a check runs on the event loop, which slows the flood's own
  * connections and bounds the queue.
  */
 export const MAX_QUEUED_CHECKS = 256;
-let queued = 0;
 
 /** node:crypto's arguments for a job: the signing input is base64url and a dot, one byte per character. */
 function verifyArguments(job: SignatureJob): [string | null, Buffer, SignatureJob["key"], Buffer] {
@@ -90,40 +73,53 @@ export function checkOnThreadPool(job: SignatureJob): Promise<boolean> {
 	});
 }
 
-/** RSA modulus lengths in bytes, read once per key (the getter builds an object each call). */
-const modulusBytes = new WeakMap<KeyObject, number>();
-
-function rsaSignatureBytes(key: KeyObject): number {
-	let bytes = modulusBytes.get(key);
-	if (bytes === undefined) modulusBytes.set(key, (bytes = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8)));
-	return bytes;
-}
-
 /**
- * node:crypto accepts an RSA signature one leading zero byte short (OpenSSL pads it back), so a
- * valid token whose signature starts with 0 had a second spelling; each algorithm's signature
- * has exactly one length here, so no byte can be added or dropped.
+ * The signature step of one verifier: where its checks run, how many wait off the event loop,
+ * and what node:crypto is given for each key, made once per key and algorithm (a batch to the
+ * threads carries each such object once).
  */
-function expectedBytes(scheme: SignatureScheme, key: KeyObject): number {
-	return scheme.bytes ?? rsaSignatureBytes(key);
-}
+export class SignatureChecks {
+	private queued = 0;
+	private readonly keyInputs = new WeakMap<KeyObject, Map<SignatureScheme, KeyObject | VerifyKeyObjectInput>>();
+	/** RSA modulus lengths in bytes, read once per key (the getter builds an object each call). */
+	private readonly modulusBytes = new WeakMap<KeyObject, number>();
 
-function settled(valid: boolean): boolean {
-	queued -= 1;
-	return valid;
-}
+	/** `threads`: the gateway's signature threads; node:crypto's thread pool when absent. */
+	constructor(private readonly threads?: SignatureThreads) {}
 
-/** True only for a signature that verifies; an error (a malformed signature) counts as false. */
-export function signatureIsValid(parsed: ParsedToken, alg: JwsAlgorithm, key: VerificationKey, threads?: SignatureThreads): Promise<boolean> {
-	const scheme = SCHEMES[alg];
-	if (parsed.signatureBytes !== expectedBytes(scheme, key.key)) return Promise.resolve(false);
-	const job: SignatureJob = { digest: scheme.digest, key: keyInput(scheme, key.key), data: parsed.signingInput, signature: parsed.signature };
-	if (queued >= MAX_QUEUED_CHECKS) return Promise.resolve(checkNow(job));
-	queued += 1;
-	return (threads === undefined ? checkOnThreadPool(job) : threads.check(job)).then(settled);
-}
+	/** True only for a signature that verifies; an error (a malformed signature) counts as false. */
+	isValid(parsed: ParsedToken, alg: JwsAlgorithm, key: VerificationKey): Promise<boolean> {
+		const scheme = SCHEMES[alg];
+		if (parsed.signatureBytes !== this.expectedBytes(scheme, key.key)) return Promise.resolve(false);
+		const job: SignatureJob = { digest: scheme.digest, key: this.keyInput(scheme, key.key), data: parsed.signingInput, signature: parsed.signature };
+		if (this.queued >= MAX_QUEUED_CHECKS) return Promise.resolve(checkNow(job));
+		this.queued += 1;
+		return (this.threads === undefined ? checkOnThreadPool(job) : this.threads.check(job)).then(this.settled);
+	}
 
-/** Checks now waiting for an answer off the event loop (for tests and diagnostics). */
-export function queuedChecks(): number {
-	return queued;
+	private readonly settled = (valid: boolean): boolean => {
+		this.queued -= 1;
+		return valid;
+	};
+
+	private keyInput(scheme: SignatureScheme, key: KeyObject): KeyObject | VerifyKeyObjectInput {
+		if (scheme.options === undefined) return key;
+		let inputs = this.keyInputs.get(key);
+		if (inputs === undefined) this.keyInputs.set(key, (inputs = new Map()));
+		let input = inputs.get(scheme);
+		if (input === undefined) inputs.set(scheme, (input = { key, ...scheme.options }));
+		return input;
+	}
+
+	/**
+	 * node:crypto accepts an RSA signature one leading zero byte short (OpenSSL pads it back), so a
+	 * valid token whose signature starts with 0 had a second spelling; each algorithm's signature
+	 * has exactly one length here, so no byte can be added or dropped.
+	 */
+	private expectedBytes(scheme: SignatureScheme, key: KeyObject): number {
+		if (scheme.bytes !== undefined) return scheme.bytes;
+		let bytes = this.modulusBytes.get(key);
+		if (bytes === undefined) this.modulusBytes.set(key, (bytes = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8)));
+		return bytes;
+	}
 }

@@ -1,0 +1,118 @@
+/**
+ * The gateway's request timeouts (lib/gateway/request-deadlines.ts), in a real broker with the
+ * middleware list moleculer.config.ts uses: Moleculer's meaning, one shared clock.
+ */
+import { Errors, ServiceBroker, type Context } from "moleculer";
+import { brokerMiddlewares } from "../../lib/gateway/broker-middlewares";
+import { CHECK_INTERVAL_MS } from "../../lib/gateway/request-deadlines";
+import { CaptureLogger } from "../support/capture-logger";
+
+const REQUEST_TIMEOUT_MS = 100;
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+class Refused extends Errors.MoleculerError {}
+
+function timers(): number {
+	return process.getActiveResourcesInfo().filter(kind => kind === "Timeout").length;
+}
+
+/** An action with its own timeout (a schema field Moleculer 0.15's typings leave out). */
+const patient = { timeout: 400, handler: (ctx: Context<{ ms: number }>) => sleep(ctx.params.ms).then(() => "done") };
+
+describe("request deadlines", () => {
+	const childOutcomes: string[] = [];
+	const logger = new CaptureLogger();
+	const broker = new ServiceBroker({
+		logger,
+		requestTimeout: REQUEST_TIMEOUT_MS,
+		internalMiddlewares: false,
+		middlewares: brokerMiddlewares({ actionMetrics: false }) as never,
+		metrics: { enabled: true, reporter: [] }
+	});
+	broker.createService({
+		name: "slow",
+		actions: {
+			wait: (ctx: Context<{ ms: number }>) => sleep(ctx.params.ms).then(() => ({ waited: ctx.params.ms })),
+			refuse: () => Promise.reject(new Refused("no", 409, "REFUSED")),
+			patient,
+			/** Waits, then calls `slow.wait` with whatever time its own deadline leaves, and notes how that went. */
+			parent: async (ctx: Context<{ before: number; child: number }>) => {
+				await sleep(ctx.params.before);
+				const outcome = await ctx.call("slow.wait", { ms: ctx.params.child }).then(
+					() => "answered",
+					(err: Error) => err.name
+				);
+				childOutcomes.push(outcome);
+				return outcome;
+			}
+		}
+	});
+
+	beforeAll(() => broker.start());
+	afterAll(() => broker.stop());
+
+	function timeouts(action: string): number {
+		const metric = broker.metrics.getMetric("moleculer.request.timeout.total");
+		return (metric?.get({ service: "slow", action }) as { value?: number } | null)?.value ?? 0;
+	}
+
+	it("fails a late call with Moleculer's RequestTimeoutError, its warning and its metric", async () => {
+		const startedAt = performance.now();
+		const err = await broker.call("slow.wait", { ms: 1000 }).catch((e: unknown) => e);
+		const elapsed = performance.now() - startedAt;
+		expect(err).toBeInstanceOf(Errors.RequestTimeoutError);
+		expect(err).toMatchObject({ code: 504, retryable: true, data: { action: "slow.wait" } });
+		expect(elapsed).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 1);
+		// The shared clock looks every CHECK_INTERVAL_MS; a loaded machine adds its own delay.
+		expect(elapsed).toBeLessThan(REQUEST_TIMEOUT_MS + CHECK_INTERVAL_MS + 400);
+		expect(logger.lines.some(line => line.level === "warn" && line.text.includes("Request 'slow.wait' is timed out."))).toBe(true);
+		expect(timeouts("slow.wait")).toBe(1);
+	});
+
+	it("answers a call in time with its value, and keeps no timer once nothing is in flight", async () => {
+		const before = timers();
+		const pending = broker.call("slow.wait", { ms: 30 });
+		// The clock runs while the call is in flight (the action's own sleep is the other timer)...
+		expect(timers()).toBe(before + 2);
+		await expect(pending).resolves.toEqual({ waited: 30 });
+		// ...and stops with the last call.
+		await sleep(CHECK_INTERVAL_MS * 3);
+		expect(timers()).toBe(before);
+	});
+
+	it("passes an action's own error through unchanged, not as a timeout", async () => {
+		const before = timeouts("slow.refuse");
+		await expect(broker.call("slow.refuse")).rejects.toBeInstanceOf(Refused);
+		expect(timeouts("slow.refuse")).toBe(before);
+	});
+
+	it("takes the call's timeout first, then the action's, then requestTimeout", async () => {
+		await expect(broker.call("slow.patient", { ms: 250 })).resolves.toBe("done");
+		await expect(broker.call("slow.patient", { ms: 250 }, { timeout: 50 })).rejects.toBeInstanceOf(Errors.RequestTimeoutError);
+		await expect(broker.call("slow.wait", { ms: 250 }, { timeout: 400 })).resolves.toEqual({ waited: 250 });
+		await expect(broker.call("slow.wait", { ms: 150 }, { timeout: 0 })).resolves.toEqual({ waited: 150 });
+	});
+
+	it("gives a nested call only what is left of its parent's time", async () => {
+		await expect(broker.call("slow.parent", { before: 10, child: 10 })).resolves.toBe("answered");
+		// The parent's 100 ms are over before it calls: Moleculer skips the call instead of
+		// giving it a fresh 100 ms, which it can only do when the parent's start was noted.
+		const err = await broker.call("slow.parent", { before: REQUEST_TIMEOUT_MS + 30, child: 10 }).catch((e: unknown) => e);
+		expect(err).toBeInstanceOf(Errors.RequestTimeoutError);
+		expect(err).toMatchObject({ data: { action: "slow.parent" } });
+		await sleep(60);
+		expect(childOutcomes).toEqual(["answered", "RequestSkippedError"]);
+	});
+
+	it("cuts exactly the late calls among many in flight at once, with one clock for all of them", async () => {
+		const before = timers();
+		const calls = Array.from({ length: 400 }, (_, i) => broker.call("slow.wait", { ms: i % 2 === 0 ? 10 : 300 }).then(
+			() => "answered",
+			(err: unknown) => (err instanceof Errors.RequestTimeoutError ? "timed out" : "other")
+		));
+		// One timer per action's own sleep, one clock: not a timer per call as well.
+		expect(timers() - before).toBe(400 + 1);
+		const outcomes = await Promise.all(calls);
+		expect(outcomes.filter((outcome, i) => outcome === (i % 2 === 0 ? "answered" : "timed out"))).toHaveLength(400);
+	});
+});

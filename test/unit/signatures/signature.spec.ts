@@ -1,0 +1,174 @@
+/**
+ * The signature step runs on worker threads or node:crypto's thread pool instead of
+ * jsonwebtoken (npm run bench shows why). jsonwebtoken stays the reference: for every RS/PS/ES
+ * algorithm, on valid tokens and on random mutations of them, both must give the same answer,
+ * on either way of checking. EdDSA, which jsonwebtoken cannot verify, is checked against
+ * node:crypto's synchronous one-shot verify.
+ */
+import { constants, createPublicKey, verify as cryptoVerify } from "node:crypto";
+import fc from "fast-check";
+import jwt from "jsonwebtoken";
+import type { JwsAlgorithm } from "../../../lib/auth/jws/algorithms";
+import type { VerificationKey } from "../../../lib/auth/keys/key-set";
+import { checkOnThreadPool, MAX_QUEUED_CHECKS, SignatureChecks } from "../../../lib/auth/signatures/signature";
+import { SignatureThreads } from "../../../lib/auth/signatures/signature-threads";
+import { parseToken, type ParsedToken } from "../../../lib/auth/jws/token";
+import { generateSigningKey, mintToken, signJwt, type SigningAlgorithm } from "../../../lib/dev-issuer/signer";
+import { tokenWithLeadingZero, withSignatureBytes } from "../../support/attack-kit";
+
+const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
+const JWS_ALGORITHMS: SigningAlgorithm[] = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "ES512"];
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** One check by a signature step of its own (the step's queue bound is per verifier). */
+function checkSignature(structure: ParsedToken, alg: JwsAlgorithm, key: VerificationKey, threads?: SignatureThreads): Promise<boolean> {
+	return new SignatureChecks(threads).isValid(structure, alg, key);
+}
+
+function parsed(token: string): ParsedToken | null {
+	const result = parseToken(token);
+	return result.ok ? result : null;
+}
+
+function setup(alg: SigningAlgorithm) {
+	const signing = generateSigningKey(alg, `k-${alg}`);
+	const publicKey = createPublicKey(signing.privateKey);
+	const key: VerificationKey = { kid: signing.kid, key: publicKey, algorithms: new Set([alg as JwsAlgorithm]) };
+	const token = mintToken(signing, { issuer: "https://issuer.example" });
+	return { signing, publicKey, key, token };
+}
+
+/** jsonwebtoken's verdict on the signature alone. */
+function referenceVerdict(token: string, alg: SigningAlgorithm, publicKey: ReturnType<typeof createPublicKey>): boolean {
+	try {
+		jwt.verify(token, publicKey, { algorithms: [alg as jwt.Algorithm], ignoreExpiration: true, ignoreNotBefore: true });
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/** The same signature with other bytes: base64url of `bytes`. */
+function respelled(structure: ParsedToken, change: (bytes: Buffer) => Buffer): ParsedToken {
+	const bytes = change(Buffer.from(structure.signature, "base64url"));
+	return { ...structure, signature: bytes.toString("base64url"), signatureBytes: bytes.length };
+}
+
+const threads = new SignatureThreads(2, checkOnThreadPool);
+beforeAll(() => threads.start());
+afterAll(() => threads.stop());
+
+/** Each way of checking: signatures threads (the default), node:crypto's thread pool (JWT_VERIFY_THREADS=0). */
+const WAYS: [string, () => SignatureThreads | undefined][] = [
+	["on signature threads", () => threads],
+	["on the thread pool", () => undefined]
+];
+
+describe.each(JWS_ALGORITHMS.flatMap(alg => WAYS.map(([way, of]) => [alg, way, of] as const)))("signature step agrees with jsonwebtoken: %s %s", (alg, _way, of) => {
+	const { publicKey, key, token } = setup(alg);
+	const signatureIsValid = (structure: ParsedToken, algorithm: JwsAlgorithm, verificationKey: VerificationKey) => checkSignature(structure, algorithm, verificationKey, of());
+
+	it("accepts the token jsonwebtoken signed, and jsonwebtoken accepts a token signed here", async () => {
+		expect(await signatureIsValid(parsed(token) as ParsedToken, alg as JwsAlgorithm, key)).toBe(true);
+		const other = setup(alg);
+		expect(referenceVerdict(signJwt(other.signing, { iss: "x" }), alg, other.publicKey)).toBe(true);
+	});
+
+	it("gives jsonwebtoken's answer for every single-character change of the token", async () => {
+		await fc.assert(
+			fc.asyncProperty(fc.nat({ max: token.length - 1 }), fc.constantFrom(...ALPHABET), async (index, char) => {
+				const mutated = token.slice(0, index) + char + token.slice(index + 1);
+				const reference = referenceVerdict(mutated, alg, publicKey);
+				const structure = parsed(mutated);
+				// What parseToken refuses never reaches the signature step. It is stricter than
+				// jsonwebtoken on purpose (a non-canonical last base64url character): token.spec.ts.
+				if (structure === null) return;
+				expect(await signatureIsValid(structure, alg as JwsAlgorithm, key)).toBe(reference);
+			}),
+			{ seed: SEED, numRuns: 150 }
+		);
+	});
+
+	it("refuses an all-zero signature of the right length", async () => {
+		const structure = parsed(token) as ParsedToken;
+		const zero = respelled(structure, bytes => Buffer.alloc(bytes.length));
+		expect(await signatureIsValid(zero, alg as JwsAlgorithm, key)).toBe(false);
+	});
+});
+
+describe.each(WAYS)("signature step: EdDSA %s", (_way, of) => {
+	const { signing, publicKey, key, token } = setup("EdDSA");
+	const signatureIsValid = (structure: ParsedToken, algorithm: JwsAlgorithm, verificationKey: VerificationKey) => checkSignature(structure, algorithm, verificationKey, of());
+
+	it("agrees with node:crypto's synchronous verify on random single-character changes", async () => {
+		await fc.assert(
+			fc.asyncProperty(fc.nat({ max: token.length - 1 }), fc.constantFrom(...ALPHABET), async (index, char) => {
+				const structure = parsed(token.slice(0, index) + char + token.slice(index + 1));
+				if (structure === null) return;
+				const bytes = Buffer.from(structure.signature, "base64url");
+				const reference = bytes.length === 64 && cryptoVerify(null, Buffer.from(structure.signingInput), publicKey, bytes);
+				expect(await signatureIsValid(structure, "EdDSA", key)).toBe(reference);
+			}),
+			{ seed: SEED, numRuns: 150 }
+		);
+	});
+
+	it("refuses a signature that is not 64 bytes, and a key of another type", async () => {
+		const structure = parsed(token) as ParsedToken;
+		expect(await signatureIsValid(respelled(structure, bytes => bytes.subarray(0, 63)), "EdDSA", key)).toBe(false);
+		const rsa = setup("RS256").key;
+		expect(await signatureIsValid(structure, "EdDSA", rsa)).toBe(false);
+		expect(signing.kid).toBe("k-EdDSA");
+	});
+});
+
+describe.each(WAYS)("signature step: one spelling per signature %s", (_way, of) => {
+	it.each([
+		["RS256", false],
+		["PS256", true]
+	] as const)("refuses a %s signature with its leading zero byte dropped or one added (node:crypto alone accepts the dropped one: %s)", async (alg, gap) => {
+		const { signing, publicKey, key } = setup(alg);
+		const token = tokenWithLeadingZero(signing, () => ({ iss: "https://issuer.example" }));
+		const stripped = withSignatureBytes(token, bytes => bytes.subarray(1));
+		const structure = parsed(stripped) as ParsedToken;
+		// The gap itself: for PSS, OpenSSL pads the short signature back and verifies it.
+		const options = alg === "PS256" ? { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST } : publicKey;
+		expect(cryptoVerify("sha256", Buffer.from(structure.signingInput), options, Buffer.from(structure.signature, "base64url"))).toBe(gap);
+		expect(await checkSignature(parsed(token) as ParsedToken, alg, key, of())).toBe(true);
+		expect(await checkSignature(structure, alg, key, of())).toBe(false);
+		expect(await checkSignature(parsed(withSignatureBytes(token, bytes => Buffer.concat([Buffer.alloc(1), bytes]))) as ParsedToken, alg, key, of())).toBe(false);
+	});
+
+	it.each(["ES256", "ES384", "ES512"] as const)("refuses a %s signature with a zero byte added in front or at the end", async alg => {
+		const { key, token } = setup(alg);
+		expect(await checkSignature(parsed(token) as ParsedToken, alg, key, of())).toBe(true);
+		for (const change of [(bytes: Buffer) => Buffer.concat([Buffer.alloc(1), bytes]), (bytes: Buffer) => Buffer.concat([bytes, Buffer.alloc(1)])]) {
+			expect(await checkSignature(parsed(withSignatureBytes(token, change)) as ParsedToken, alg, key, of())).toBe(false);
+		}
+	});
+});
+
+describe.each(WAYS)("signature step: a bounded queue %s", (_way, of) => {
+	it("queues at most MAX_QUEUED_CHECKS checks, runs the rest on the event loop, and answers every one right", async () => {
+		const { key, token } = setup("RS256");
+		const valid = parsed(token) as ParsedToken;
+		const forged = respelled(valid, bytes => Buffer.from(bytes).fill(7, 0, 8));
+		const signatures = new SignatureChecks(of());
+		const answeredAtOnce = async (checks: Promise<boolean>[]): Promise<number> => {
+			let answered = 0;
+			for (const check of checks) void check.then(() => (answered += 1));
+			// A check off the event loop cannot answer before the loop's next turn; one run on it already has.
+			await Promise.resolve();
+			return answered;
+		};
+		const count = MAX_QUEUED_CHECKS * 4;
+		const checks = Array.from({ length: count }, (_, i) => signatures.isValid(i % 2 === 0 ? valid : forged, "RS256", key));
+		expect(await answeredAtOnce(checks)).toBe(count - MAX_QUEUED_CHECKS);
+		const answers = await Promise.all(checks);
+		expect(answers).toEqual(Array.from({ length: count }, (_, i) => i % 2 === 0));
+		// Answered checks leave the queue: the next MAX_QUEUED_CHECKS wait off the loop again.
+		const again = Array.from({ length: MAX_QUEUED_CHECKS + 1 }, () => signatures.isValid(valid, "RS256", key));
+		expect(await answeredAtOnce(again)).toBe(1);
+		expect(await Promise.all(again)).toEqual(again.map(() => true));
+	});
+});
