@@ -74,24 +74,23 @@ describe("fetchKeys", () => {
 });
 
 describe("buildKeySet", () => {
-	it("indexes keys by kid, keeps kid-less ones in the list only, and records when and which fetch", () => {
+	it("indexes keys by kid, keeps kid-less ones in the list only, and records when it was fetched", () => {
 		const named = verificationKey(rsa, ["RS256"]);
 		const kidless = verificationKey(ed, ["EdDSA"], null);
-		const set = buildKeySet([named, kidless], 1234, 7);
+		const set = buildKeySet([named, kidless], 1234);
 		expect(set.keys).toEqual([named, kidless]);
 		expect([...set.byKid.entries()]).toEqual([["rsa", named]]);
 		expect(set.fetchedAt).toBe(1234);
-		expect(set.generation).toBe(7);
 	});
 
 	it("keeps the previous object for the same kid, material and algorithms, and a new one when any of them changed", () => {
-		const previous = buildKeySet([verificationKey(rsa, ["RS256", "PS256"]), verificationKey(ed, ["EdDSA"], null)], 1, 1);
+		const previous = buildKeySet([verificationKey(rsa, ["RS256", "PS256"]), verificationKey(ed, ["EdDSA"], null)], 1);
 		const [oldRsa, oldEd] = previous.keys as [VerificationKey, VerificationKey];
 		const same = verificationKey(rsa, ["PS256", "RS256"]);
 		const sameKidless = verificationKey(ed, ["EdDSA"], null);
-		expect(buildKeySet([same, sameKidless], 2, 2, previous).keys).toEqual([oldRsa, oldEd]);
-		expect(buildKeySet([same], 2, 2, previous).keys[0]).toBe(oldRsa);
-		expect(buildKeySet([sameKidless], 2, 2, previous).keys[0]).toBe(oldEd);
+		expect(buildKeySet([same, sameKidless], 2, previous).keys).toEqual([oldRsa, oldEd]);
+		expect(buildKeySet([same], 2, previous).keys[0]).toBe(oldRsa);
+		expect(buildKeySet([sameKidless], 2, previous).keys[0]).toBe(oldEd);
 
 		const changed = [
 			verificationKey(otherRsa, ["RS256", "PS256"]), // re-keyed under the same kid
@@ -101,11 +100,11 @@ describe("buildKeySet", () => {
 			verificationKey(rsa, ["RS256", "PS256", "RS384"])
 		];
 		for (const key of changed) {
-			const rebuilt = buildKeySet([key], 2, 2, previous);
+			const rebuilt = buildKeySet([key], 2, previous);
 			expect(rebuilt.keys[0]).toBe(key);
 			expect(rebuilt.keys[0]).not.toBe(oldRsa);
 		}
-		expect(buildKeySet([same], 2, 2).keys[0]).toBe(same);
+		expect(buildKeySet([same], 2).keys[0]).toBe(same);
 	});
 });
 
@@ -113,7 +112,7 @@ describe("pickKey", () => {
 	const rsaKey = verificationKey(rsa, ["RS256", "PS256"]);
 	const edKey = verificationKey(ed, ["EdDSA"], null);
 	const ecKey = verificationKey(ec, ["ES256"]);
-	const set = buildKeySet([rsaKey, edKey, ecKey], 0, 1);
+	const set = buildKeySet([rsaKey, edKey, ecKey], 0);
 
 	it("picks the key a kid names when it fits the algorithm", () => {
 		expect(pickKey(set, "rsa", "PS256")).toEqual({ ok: true, key: rsaKey });
@@ -131,7 +130,7 @@ describe("pickKey", () => {
 		expect((pickKey(set, undefined, "EdDSA") as { key: VerificationKey }).key).toBe(edKey);
 		expect((pickKey(set, undefined, "ES256") as { key: VerificationKey }).key).toBe(ecKey);
 		expect(pickKey(set, undefined, "RS384")).toEqual({ ok: false, reason: "unknown_key", detail: "No key of the issuer fits the token" });
-		const twoRsa = buildKeySet([rsaKey, verificationKey(otherRsa, ["RS256"], "rsa-2")], 0, 1);
+		const twoRsa = buildKeySet([rsaKey, verificationKey(otherRsa, ["RS256"], "rsa-2")], 0);
 		expect(pickKey(twoRsa, undefined, "RS256")).toEqual({ ok: false, reason: "unknown_key", detail: "The token has no kid and several keys fit" });
 		expect((pickKey(twoRsa, undefined, "PS256") as { key: VerificationKey }).key).toBe(rsaKey);
 	});

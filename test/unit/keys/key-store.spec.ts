@@ -319,14 +319,17 @@ describe("IssuerKeyStore, trust in a key over time", () => {
 			["retry", false],
 			["retry", false]
 		]);
-		expect(keys.retryAfterSeconds()).toBe(2);
+		const retryAfter = async () => {
+			const found = await keys.lookup("rsa-1", "RS256");
+			return found.ok ? null : [found.reason, found.retryAfter];
+		};
+		expect(await retryAfter()).toEqual(["jwks_unavailable", 2]);
 		now += 500;
-		expect(keys.retryAfterSeconds()).toBe(2);
+		expect(await retryAfter()).toEqual(["jwks_unavailable", 2]);
 		now += 1000;
-		expect(keys.retryAfterSeconds()).toBe(1);
+		expect(await retryAfter()).toEqual(["jwks_unavailable", 1]);
 		now += 5000;
-		expect(keys.retryAfterSeconds()).toBe(1);
-		expect(await keys.lookup("rsa-1", "RS256")).toMatchObject({ ok: false, reason: "jwks_unavailable", retryAfter: 1 });
+		expect(await retryAfter()).toEqual(["jwks_unavailable", 1]);
 	});
 
 	it("reports a failed manual refresh with its error, and the kids it still has", async () => {
@@ -335,22 +338,19 @@ describe("IssuerKeyStore, trust in a key over time", () => {
 		await waitFor(() => keys.hasUsableKeys());
 		server.mode = "error";
 		const report = await keys.refreshNow();
-		expect(report).toEqual({ issuer: server.issuer, ok: false, error: keys.lastFetchError, kids: ["rsa-1"], added: [], removed: [] });
-		expect(report.error).toMatch(/500/);
+		expect(report).toEqual({ issuer: server.issuer, ok: false, error: expect.stringMatching(/500/), kids: ["rsa-1"], added: [], removed: [] });
 		server.mode = "up";
 		server.addKey("EdDSA", "ed-9");
 		expect(await keys.refreshNow()).toEqual({ issuer: server.issuer, ok: true, kids: ["rsa-1", "ed-9"], added: ["ed-9"], removed: [] });
-		expect(keys.lastFetchError).toBeNull();
 	});
 
-	it("tells its listeners about each fetch, each changed key set and each skipped key", async () => {
+	it("tells its listeners about each fetch and each skipped key", async () => {
 		const seen: string[] = [];
 		server.rawKeys = [{ kty: "XYZ", kid: "odd" }];
 		const keys = store({
 			events: {
 				fetchStarted: (issuer, cause) => seen.push(`started ${cause} ${issuer === server.issuer}`),
 				fetched: (_issuer, cause, ok) => seen.push(`fetched ${cause} ${ok}`),
-				keySetChanged: (_issuer, generation, removed) => seen.push(`changed ${generation} [${removed.join()}]`),
 				warning: (_issuer, message) => seen.push(`warning ${message}`)
 			}
 		});
@@ -362,11 +362,9 @@ describe("IssuerKeyStore, trust in a key over time", () => {
 		expect(seen).toEqual([
 			"started startup true",
 			'warning skipped kid "odd": kty "XYZ" is not supported',
-			"changed 1 []",
 			"fetched startup true",
 			"started manual true",
 			'warning skipped kid "odd": kty "XYZ" is not supported',
-			"changed 2 [rsa-1]",
 			"fetched manual true"
 		]);
 	});
