@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { generateSigningKey, signJwt } from "../../../lib/dev-issuer/signer";
-import { MAX_TOKEN_LENGTH, parseToken } from "../../../lib/auth/jws/token";
+import { KnownHeaders, MAX_TOKEN_LENGTH, parseToken } from "../../../lib/auth/jws/token";
 
 const key = generateSigningKey("EdDSA", "k1");
 const valid = signJwt(key, { iss: "https://issuer", exp: 2e9 });
@@ -171,5 +171,41 @@ describe("parseToken, the whole answer", () => {
 			const parsed = parseToken(`${head}.${Buffer.alloc(bytes, 0x41).toString("base64url")}`);
 			expect(parsed.ok && parsed.signatureBytes).toBe(bytes);
 		}
+	});
+});
+
+describe("KnownHeaders, the memory of headers read before", () => {
+	const token = (header: object) => `${b64(header)}.${payloadPart}.${signaturePart}`;
+	const headerOf = (parsed: ReturnType<typeof parseToken>) => (parsed.ok ? parsed.header : null);
+
+	it("gives the very header read before, frozen; without a memory each parse reads it afresh", () => {
+		const headers = new KnownHeaders();
+		const first = headerOf(parseToken(valid, headers));
+		expect(headerOf(parseToken(valid, headers))).toBe(first);
+		expect(Object.isFrozen(first)).toBe(true);
+		const fresh = headerOf(parseToken(valid));
+		expect(fresh).toEqual(first);
+		expect(fresh).not.toBe(first);
+		expect(headerOf(parseToken(valid, new KnownHeaders()))).not.toBe(first);
+	});
+
+	it("holds at most 64 headers, then starts again", () => {
+		const headers = new KnownHeaders();
+		const first = headerOf(parseToken(valid, headers));
+		for (let i = 0; i < 63; i++) parseToken(token({ alg: "EdDSA", kid: `made-up-${i}` }), headers);
+		expect(headerOf(parseToken(valid, headers))).toBe(first);
+		parseToken(token({ alg: "EdDSA", kid: "the-65th" }), headers);
+		const again = headerOf(parseToken(valid, headers));
+		expect(again).toEqual(first);
+		expect(again).not.toBe(first);
+	});
+
+	it("never remembers a refusal: a refused header is read again each time", () => {
+		const headers = new KnownHeaders();
+		const refused = token({ alg: "EdDSA", jku: "https://evil" });
+		const first = parseToken(refused, headers);
+		const second = parseToken(refused, headers);
+		expect(second).toEqual({ ok: false, reason: "unsupported_header" });
+		expect(second).not.toBe(first);
 	});
 });
