@@ -99,7 +99,7 @@ export class ChildGateway implements Gateway {
 	}
 
 	async ready(): Promise<this> {
-		const port = await withTimeout(Promise.race([this.next("ready"), this.exited]), 30_000, `starting gateway ${this.spec.id}`);
+		const port = await withTimeout(Promise.race([this.next("ready"), this.exited]), 90_000, `starting gateway ${this.spec.id}`);
 		this.url = `http://127.0.0.1:${port.port}`;
 		return this;
 	}

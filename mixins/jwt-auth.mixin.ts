@@ -7,7 +7,7 @@
 import type { Context, Service, ServiceSchema, Span } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { IncomingRequest } from "moleculer-web";
-import { Authenticator, bearerToken, challengeFor, isPending, parseClaimPath, REASONS, reject, requirementOf, resourceMetadataUrl, unmetDemand, type AuthConfig, type ClaimPath, type Rejection, type Requirement, type Verdict } from "../lib/auth";
+import { Authenticator, bearerToken, challengeFor, isPending, parseClaimPath, REASONS, reject, RequirementMemo, resourceMetadataUrl, unmetDemand, type AuthConfig, type ClaimPath, type Rejection, type Requirement, type Verdict } from "../lib/auth";
 import { AuthTelemetry } from "../lib/gateway/auth-telemetry";
 import { clusterKeysMixin } from "./cluster-keys.mixin";
 import { revocationMixin } from "./revocation.mixin";
@@ -34,6 +34,7 @@ export interface JwtAuthMethods {
 export interface JwtAuthVars {
 	authenticator: Authenticator;
 	telemetry: AuthTelemetry;
+	requirements: RequirementMemo;
 	keySetAgeTimer: NodeJS.Timeout;
 }
 
@@ -80,7 +81,7 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 		methods: {
 			/** Synchronous for a token verified before: a cache hit costs the request no promise. */
 			authorize(this: JwtAuthThis, ctx, _route, req) {
-				const requirement = requirementOf(req.$action?.auth);
+				const requirement = this.requirements.of(req.$action?.auth);
 				if (requirement.kind === "public") return;
 				if (requirement.kind === "misdeclared") {
 					this.telemetry.requestLine("error", { event: "action_misdeclared", action: req.$action?.name ?? "?" }, "An action's auth declaration cannot be read; it refuses every caller");
@@ -158,6 +159,7 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 
 		created(this: JwtAuthThis) {
 			this.telemetry = new AuthTelemetry(this.broker, this.logger);
+			this.requirements = new RequirementMemo();
 			this.authenticator = new Authenticator(config, { events: this.telemetry.events() });
 		},
 
@@ -167,7 +169,7 @@ export function jwtAuthMixin(config: AuthConfig): Partial<ServiceSchema> {
 			this.logger.info(
 				threads === null
 					? `Signatures are checked on node:crypto's thread pool (JWT_VERIFY_THREADS=0, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? "unset: 4"})`
-					: `Signatures are checked on ${threads.count} worker thread${threads.count === 1 ? "" : "s"} (JWT_VERIFY_THREADS=${threads.count})`
+					: `Signatures are checked on ${threads.workers.length} worker thread${threads.workers.length === 1 ? "" : "s"} (JWT_VERIFY_THREADS=${threads.count})`
 			);
 			this.keySetAgeTimer = setInterval(() => {
 				this.telemetry.recordKeySetAges([...this.authenticator.stores.values()].map(store => [store.issuer, store.keySetAgeMs()]));

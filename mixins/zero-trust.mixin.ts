@@ -10,12 +10,13 @@
  * token. Revocations broadcast by the gateways (`jwt.revoked`) are honoured here too.
  */
 import type { Context, Service, ServiceSchema } from "moleculer";
-import { Authenticator, parseClaimPath, readRevocation, reject, requirementOf, unmetDemand, type AuthConfig, type ClaimPath } from "../lib/auth";
+import { Authenticator, parseClaimPath, readRevocation, reject, RequirementMemo, unmetDemand, type AuthConfig, type ClaimPath } from "../lib/auth";
 import { errorFor, type GatewayMeta } from "./jwt-auth.mixin";
 import { REVOCATION_EVENT } from "./revocation.mixin";
 
 interface ZeroTrustThis extends Service {
 	zeroTrust: Authenticator;
+	zeroTrustRequirements: RequirementMemo;
 }
 
 export function zeroTrustMixin(config: AuthConfig): Partial<ServiceSchema> {
@@ -25,7 +26,7 @@ export function zeroTrustMixin(config: AuthConfig): Partial<ServiceSchema> {
 			before: {
 				/** Before every action of the service: the caller proves its claims with a token, or is refused. */
 				async "*"(this: ZeroTrustThis, ctx: Context<unknown, GatewayMeta>) {
-					const requirement = requirementOf((ctx.action as { auth?: unknown } | undefined)?.auth);
+					const requirement = this.zeroTrustRequirements.of((ctx.action as { auth?: unknown } | undefined)?.auth);
 					if (requirement.kind === "public") return;
 					if (requirement.kind === "misdeclared") throw errorFor(reject("action_misdeclared"));
 					const token = ctx.meta.authToken;
@@ -60,6 +61,7 @@ export function zeroTrustMixin(config: AuthConfig): Partial<ServiceSchema> {
 
 		created(this: ZeroTrustThis) {
 			this.zeroTrust = new Authenticator(config);
+			this.zeroTrustRequirements = new RequirementMemo();
 		},
 
 		started(this: ZeroTrustThis) {

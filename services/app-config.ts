@@ -43,10 +43,11 @@ export function parseAppConfig(env: Env): AppConfig {
 	return { port, devIssuerUrl: issuer, auth: fromEnv({ ...env, JWT_ISSUER: issuer }) };
 }
 
-let fromProcess: AppConfig | undefined;
-
-/** This process's configuration, parsed once (api, protected and dev-issuer all read it). */
+/**
+ * This process's configuration (api, protected and dev-issuer each read it when their schema is
+ * made). Parsing is deterministic and cheap, so each reads it afresh rather than through a
+ * module-level memo; a bad value stops the process at the first.
+ */
 export function processAppConfig(): AppConfig {
-	fromProcess ??= orExit(parseAppConfig);
-	return fromProcess;
+	return orExit(parseAppConfig);
 }

@@ -11,7 +11,7 @@ export { bearerToken } from "./policy/bearer";
 export { parseClaimPath, type ClaimPath } from "./policy/claim-path";
 export type { AuthConfig } from "./policy/config";
 export { challengeFor, reject, REASONS, type Rejection } from "./policy/reasons";
-export { describeRequirement, requirementOf, type Requirement } from "./policy/requirement";
+export { describeRequirement, RequirementMemo, requirementOf, type Requirement } from "./policy/requirement";
 export { RESOURCE_METADATA_PATH, resourceMetadata, resourceMetadataUrl } from "./policy/resource-metadata";
 export { RedisRevocationStore } from "./revocation/revocation-store";
 export { MAX_REVOKED_ID_LENGTH, readRevocation, revocationOf, type Revocation } from "./revocation/revocations";

@@ -97,20 +97,32 @@ function compile(declaration: Record<string, unknown>): Requirement {
 	return asksNothing ? REQUIRED : { kind: "required", demands };
 }
 
-const compiled = new WeakMap<object, Requirement>();
-
-/** The compiled requirement of a declaration; an object is compiled on first sight only. */
+/** The requirement of a declaration, compiled now. */
 export function requirementOf(auth: unknown): Requirement {
 	if (auth === undefined || auth === null || auth === "required") return REQUIRED;
 	if (auth === false) return PUBLIC;
 	if (auth === "optional") return OPTIONAL;
 	if (typeof auth !== "object" || Array.isArray(auth)) return MISDECLARED;
-	let requirement = compiled.get(auth);
-	if (requirement === undefined) {
-		requirement = compile(auth as Record<string, unknown>);
-		compiled.set(auth, requirement);
+	return compile(auth as Record<string, unknown>);
+}
+
+/**
+ * The requirements of the declarations one service meets on its hot path (every request's
+ * action): each declaration object is compiled on first sight only. One per service instance,
+ * so nothing is shared across services or brokers in the process.
+ */
+export class RequirementMemo {
+	private readonly compiled = new WeakMap<object, Requirement>();
+
+	of(auth: unknown): Requirement {
+		if (typeof auth !== "object" || auth === null || Array.isArray(auth)) return requirementOf(auth);
+		let requirement = this.compiled.get(auth);
+		if (requirement === undefined) {
+			requirement = requirementOf(auth);
+			this.compiled.set(auth, requirement);
+		}
+		return requirement;
 	}
-	return requirement;
 }
 
 /** Every scope a requirement names (RFC 9728 `scopes_supported`). */

@@ -31,6 +31,8 @@ export interface SignatureJob {
 export interface SignatureThreadEvents {
 	/** A thread stopped unexpectedly or could not start; checks go to the fallback meanwhile. */
 	threadFailed?(detail: string): void;
+	/** A message of `checks` checks went to a thread. */
+	batchSent?(checks: number): void;
 }
 
 /** The name of the threads, as `top -H` and /proc/<pid>/task/<tid>/comm show them. */
@@ -86,8 +88,6 @@ export class SignatureThreads {
 	private nextBatchId = 1;
 	private running = false;
 	private restartAfter = 0;
-	/** Messages and checks sent to the threads so far (for tests and diagnostics). */
-	readonly sent = { batches: 0, checks: 0 };
 
 	constructor(
 		readonly count: number,
@@ -175,8 +175,7 @@ export class SignatureThreads {
 		thread.sent.set(id, batch);
 		if (thread.inFlight === 0) thread.worker.ref();
 		thread.inFlight += batch.jobs.length;
-		this.sent.batches += 1;
-		this.sent.checks += batch.jobs.length;
+		this.events.batchSent?.(batch.jobs.length);
 	}
 
 	private readonly answered = (thread: SignatureThread, answers: SignatureAnswers): void => {

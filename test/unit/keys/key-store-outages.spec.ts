@@ -6,6 +6,7 @@
 import { IssuerKeyStore, type KeyStoreOptions } from "../../../lib/auth/keys/key-store";
 import { KeyServer } from "../../support/key-server";
 import { waitFor } from "../../support/gateway";
+import { fetchErrorLog } from "./fetch-errors";
 
 const base: KeyStoreOptions = { cacheMaxAge: 60_000, cooldown: 60_000, timeout: 500, staleMaxAge: 120_000, algorithms: ["RS256", "EdDSA"] };
 
@@ -13,13 +14,7 @@ describe("IssuerKeyStore, second round", () => {
 	let server: KeyServer;
 	const stores: IssuerKeyStore[] = [];
 
-	/** The error of each store's last fetch while it failed, as its `fetched` event reports it. */
-	const fetchErrors = new Map<IssuerKeyStore, string>();
-	const lastFetchError = (keys: IssuerKeyStore): string | null => fetchErrors.get(keys) ?? null;
-	function noteFetch(keys: IssuerKeyStore, ok: boolean, error = "unknown error"): void {
-		if (ok) fetchErrors.delete(keys);
-		else fetchErrors.set(keys, error);
-	}
+	const { lastFetchError, noteFetch } = fetchErrorLog();
 
 	function store(options: Partial<KeyStoreOptions> = {}): IssuerKeyStore {
 		const created: IssuerKeyStore = new IssuerKeyStore({ issuer: server.issuer, jwksUri: null }, { ...base, ...options, events: { ...options.events, fetched: (_issuer, _cause, ok, error) => noteFetch(created, ok, error) } });

@@ -1,4 +1,4 @@
-import { describeRequirement, requirementOf, scopesNamed } from "../../../lib/auth/policy/requirement";
+import { describeRequirement, RequirementMemo, requirementOf, scopesNamed } from "../../../lib/auth/policy/requirement";
 
 describe("requirementOf", () => {
 	it.each([
@@ -39,13 +39,18 @@ describe("requirementOf", () => {
 		});
 	});
 
-	it("compiles a declaration object once: the same object gives the same compiled requirement", () => {
+	it("compiles a declaration object once per memo: the same object gives the same compiled requirement", () => {
 		const declaration = { roles: ["admin"] };
-		const first = requirementOf(declaration);
-		expect(requirementOf(declaration)).toBe(first);
+		const memo = new RequirementMemo();
+		const first = memo.of(declaration);
+		expect(memo.of(declaration)).toBe(first);
 		// An equal but distinct declaration (another action, another node's INFO) is compiled on its own.
-		expect(requirementOf({ roles: ["admin"] })).not.toBe(first);
-		expect(requirementOf({ roles: ["admin"] })).toEqual(first);
+		expect(memo.of({ roles: ["admin"] })).not.toBe(first);
+		expect(memo.of({ roles: ["admin"] })).toEqual(first);
+		// Another service's memo shares nothing with this one; outside a memo, every call compiles.
+		expect(new RequirementMemo().of(declaration)).not.toBe(first);
+		expect(requirementOf(declaration)).not.toBe(requirementOf(declaration));
+		expect(memo.of("optional")).toEqual(requirementOf("optional"));
 	});
 
 	it.each([

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { JwsAlgorithm } from "../../../lib/auth/jws/algorithms";
 import type { VerificationKey } from "../../../lib/auth/keys/key-set";
 import { checkOnThreadPool, SignatureChecks } from "../../../lib/auth/signatures/signature";
-import { BATCH_SIZE, defaultThreadCount, SignatureThreads, type SignatureJob } from "../../../lib/auth/signatures/signature-threads";
+import { BATCH_SIZE, defaultThreadCount, SignatureThreads, type SignatureJob, type SignatureThreadEvents } from "../../../lib/auth/signatures/signature-threads";
 import { parseToken, type ParsedToken } from "../../../lib/auth/jws/token";
 import { generateSigningKey, mintToken, signJwt, type SigningAlgorithm } from "../../../lib/dev-issuer/signer";
 import { run } from "../../support/process";
@@ -65,6 +65,18 @@ function countingFallback(): { calls: number; fallback: (job: SignatureJob) => P
 	return counter;
 }
 
+/** Messages and checks the threads were sent, as their events tell. */
+function sendCounter() {
+	const sent = { batches: 0, checks: 0 };
+	const events: SignatureThreadEvents = {
+		batchSent: checks => {
+			sent.batches += 1;
+			sent.checks += checks;
+		}
+	};
+	return { sent, events };
+}
+
 describe("signature threads", () => {
 	it("default to every core but one, at least one", () => {
 		expect([1, 2, 4, 16].map(cores => defaultThreadCount(cores))).toEqual([1, 1, 3, 15]);
@@ -73,20 +85,21 @@ describe("signature threads", () => {
 
 	it("send a check to an idle thread at once, then the turn's checks in messages of BATCH_SIZE and its rest at its end, and answer each right, for every kind of key", async () => {
 		const counter = countingFallback();
-		const threads = new SignatureThreads(1, counter.fallback);
+		const sending = sendCounter();
+		const threads = new SignatureThreads(1, counter.fallback, sending.events);
 		threads.start();
 		try {
 			const { answers, expected } = mixedChecks(threads);
 			// The first went at once, then every full batch; the rest waits for the end of this turn.
 			const rest = batchesFor(expected.length - 1);
 			expect(rest).toEqual({ atOnce: 7, total: 8 });
-			expect(threads.sent).toEqual({ batches: 1 + rest.atOnce, checks: 1 + rest.atOnce * BATCH_SIZE });
+			expect(sending.sent).toEqual({ batches: 1 + rest.atOnce, checks: 1 + rest.atOnce * BATCH_SIZE });
 			expect(await answers).toEqual(expected);
-			expect(threads.sent).toEqual({ batches: 1 + rest.total, checks: expected.length });
+			expect(sending.sent).toEqual({ batches: 1 + rest.total, checks: expected.length });
 			expect(counter.calls).toBe(0);
 			// Idle again: the next check goes at once.
 			const next = signatureIsValid(CASES[0]?.valid as ParsedToken, "RS256", CASES[0]?.key as VerificationKey, threads);
-			expect(threads.sent.batches).toBe(2 + rest.total);
+			expect(sending.sent.batches).toBe(2 + rest.total);
 			expect(await next).toBe(true);
 		} finally {
 			await threads.stop();
@@ -98,14 +111,15 @@ describe("signature threads", () => {
 		const rsa: VerificationKey = { kid: signing.kid, key: createPublicKey(signing.privateKey), algorithms: new Set(["RS256", "RS384", "RS512"] as const) };
 		const tokenFor = (alg: "RS256" | "RS384" | "RS512") => parseToken(signJwt({ ...signing, alg }, { iss: "https://issuer.example" })) as ParsedToken;
 		const counter = countingFallback();
-		const threads = new SignatureThreads(1, counter.fallback);
+		const sending = sendCounter();
+		const threads = new SignatureThreads(1, counter.fallback, sending.events);
 		threads.start();
 		try {
 			// The first check keeps the thread busy; the next three leave in one message at the turn's end.
 			const checks = (["RS256", "RS256", "RS384", "RS512"] as const).map(alg => signatureIsValid(tokenFor(alg), alg, rsa, threads));
-			expect(threads.sent).toEqual({ batches: 1, checks: 1 });
+			expect(sending.sent).toEqual({ batches: 1, checks: 1 });
 			expect(await Promise.all(checks)).toEqual([true, true, true, true]);
-			expect(threads.sent).toEqual({ batches: 2, checks: 4 });
+			expect(sending.sent).toEqual({ batches: 2, checks: 4 });
 			expect(counter.calls).toBe(0);
 		} finally {
 			await threads.stop();
@@ -113,7 +127,8 @@ describe("signature threads", () => {
 	});
 
 	it("spread the batches over their threads", async () => {
-		const threads = new SignatureThreads(2, checkOnThreadPool);
+		const sending = sendCounter();
+		const threads = new SignatureThreads(2, checkOnThreadPool, sending.events);
 		threads.start();
 		try {
 			const answeredBy = threads.workers.map(() => 0);
@@ -122,7 +137,7 @@ describe("signature threads", () => {
 			await new Promise(resolve => setImmediate(resolve));
 			const second = mixedChecks(threads);
 			expect([await first.answers, await second.answers]).toEqual([first.expected, second.expected]);
-			expect(threads.sent.checks).toBe(first.expected.length + second.expected.length);
+			expect(sending.sent.checks).toBe(first.expected.length + second.expected.length);
 			expect(answeredBy.every(count => count > 0)).toBe(true);
 		} finally {
 			await threads.stop();
@@ -132,13 +147,14 @@ describe("signature threads", () => {
 	it("answer the checks of a thread that dies on the thread pool, report it once, and replace the thread a second later", async () => {
 		const failures: string[] = [];
 		const counter = countingFallback();
-		const threads = new SignatureThreads(1, counter.fallback, { threadFailed: detail => failures.push(detail) });
+		const sending = sendCounter();
+		const threads = new SignatureThreads(1, counter.fallback, { ...sending.events, threadFailed: detail => failures.push(detail) });
 		threads.start();
 		try {
 			const { answers, expected } = mixedChecks(threads);
 			await new Promise(resolve => setImmediate(resolve));
 			const first = 1 + batchesFor(expected.length - 1).total;
-			expect(threads.sent.batches).toBe(first);
+			expect(sending.sent.batches).toBe(first);
 			await threads.workers[0]?.terminate();
 			expect(await answers).toEqual(expected);
 			expect(counter.calls).toBeGreaterThan(0);
@@ -155,7 +171,7 @@ describe("signature threads", () => {
 			expect(await again.answers).toEqual(again.expected);
 			// The new thread starts with the turn's first message, and gets all of the turn's checks.
 			expect(threads.workers).toHaveLength(1);
-			expect(threads.sent.batches).toBe(first + batchesFor(again.expected.length).total);
+			expect(sending.sent.batches).toBe(first + batchesFor(again.expected.length).total);
 			expect(counter.calls).toBe(before + 1);
 		} finally {
 			await threads.stop();
@@ -164,7 +180,8 @@ describe("signature threads", () => {
 
 	it("send every check to the fallback before start and after stop, and answer those waiting when stopped", async () => {
 		const counter = countingFallback();
-		const threads = new SignatureThreads(1, counter.fallback);
+		const sending = sendCounter();
+		const threads = new SignatureThreads(1, counter.fallback, sending.events);
 		const early = mixedChecks(threads);
 		expect(await early.answers).toEqual(early.expected);
 		expect(counter.calls).toBe(early.expected.length);
@@ -182,7 +199,7 @@ describe("signature threads", () => {
 		const before = counter.calls;
 		const late = mixedChecks(threads);
 		expect(await late.answers).toEqual(late.expected);
-		expect(threads.sent).toEqual({ batches: 1 + batchesFor(waiting.expected.length - 1).atOnce, checks: sentToThread });
+		expect(sending.sent).toEqual({ batches: 1 + batchesFor(waiting.expected.length - 1).atOnce, checks: sentToThread });
 		expect(counter.calls).toBe(before + late.expected.length);
 	});
 
