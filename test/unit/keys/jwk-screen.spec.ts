@@ -152,3 +152,10 @@ describe("screenKeySet, at each bound and in each warning", () => {
 		expect(kidsKept({ keys: [{ ...rsa, kid: "a" }, { ...ec, kid: "b" }] })).toEqual(["a", "b"]);
 	});
 });
+
+describe("screenKeySet, curves and coordinates", () => {
+	it("skips an EC key on a curve named but not supported, and a coordinate with a stray character first", () => {
+		expect(screenKeySet({ keys: [{ ...ec, crv: "secp256k1" }] })).toEqual({ keys: [], warnings: ['skipped kid "ec": EC curve "secp256k1" is not supported'] });
+		expect(screenKeySet({ keys: [{ ...ec, x: `+${String(ec.x)}` }] })).toEqual({ keys: [], warnings: ['skipped kid "ec": EC key without x or y'] });
+	});
+});
