@@ -1,6 +1,6 @@
 /**
  * The HTTP gateway: moleculer-web with explicit routes only (never `mappingPolicy: "all"`),
- * health routes for orchestrators, and the package's `jwtAuth` mixin, imported by its name as any
+ * health routes for orchestrators, and the package's `jwtAuth` mixin, imported by its name as a user's
  * gateway would, as the `authorize` hook of `/api`.
  */
 import type { Server } from "node:http";
