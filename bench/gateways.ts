@@ -19,7 +19,16 @@ const PLAIN_METRICS: GatewaySpec = { id: "none-metrics", label: "plain moleculer
 const RECIPE: GatewaySpec = { id: "recipe", label: "jwks-rsa + jsonwebtoken recipe", child: "recipe" };
 const OURS: GatewaySpec = { id: "ours", label: "ours, as shipped" };
 
-export const MAIN_GATEWAYS: readonly GatewaySpec[] = [PLAIN, PLAIN_METRICS, RECIPE, OURS];
+/**
+ * BENCH_COMPARE_ROOT=<checkout>: one more row, the shipped process of another build (an earlier
+ * commit, installed and built there), measured in the same interleaved rounds as ours: before
+ * and after figures that this machine's drift between runs cannot fake.
+ */
+const compareRoot = process.env.BENCH_COMPARE_ROOT;
+const COMPARED: readonly GatewaySpec[] =
+	compareRoot === undefined || compareRoot === "" ? [] : [{ id: "ours-compared", label: `ours as shipped, the build in ${compareRoot} (comparison)`, root: compareRoot }];
+
+export const MAIN_GATEWAYS: readonly GatewaySpec[] = [PLAIN, PLAIN_METRICS, RECIPE, OURS, ...COMPARED];
 
 /**
  * One default off each; their difference to "ours" is that default's cost. Request IDs have no
@@ -63,8 +72,22 @@ export function scenariosOf(args: BenchArgs, specs: readonly GatewaySpec[], fixe
 		{ ...a, gateways: ids },
 		{ ...b, gateways: ids },
 		// jsonwebtoken cannot verify EdDSA: no recipe here.
-		{ ...ed, gateways: [PLAIN.id, PLAIN_METRICS.id, OURS.id] }
+		{ ...ed, gateways: [PLAIN.id, PLAIN_METRICS.id, OURS.id, ...COMPARED.map(spec => spec.id)] }
 	];
+}
+
+/** Ours against the compared build, scenario by scenario: nothing when no build is compared. */
+export function comparisonLines(summaries: readonly Summary[]): string[] {
+	const compared = COMPARED[0];
+	if (compared === undefined) return [];
+	const lines = ["", `| scenario | ours / ${compared.label} (req/s) | CPU µs/req ours - compared |`, "|---|---:|---:|"];
+	for (const scenario of new Set(summaries.map(s => s.scenario))) {
+		const ours = summaries.find(s => s.scenario === scenario && s.gateway === OURS.id);
+		const other = summaries.find(s => s.scenario === scenario && s.gateway === compared.id);
+		if (ours === undefined || other === undefined) continue;
+		lines.push(`| ${scenario} | ${fixed(ours.rps / other.rps)} | ${fixed(ours.cpuMicrosPerRequest - other.cpuMicrosPerRequest, 1)} |`);
+	}
+	return lines;
 }
 
 export function capacityLine(capacity: { perSecond: number; threads: number }, summaries: readonly Summary[]): string {

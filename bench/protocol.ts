@@ -28,6 +28,8 @@ export interface GatewaySpec {
 	/** Built in bench/gateway.ts; absent: the shipped process, with `env` added. */
 	readonly child?: ChildKind;
 	readonly env?: Readonly<Record<string, string>>;
+	/** The shipped process of another checkout (installed and built there) instead of this one. */
+	readonly root?: string;
 }
 
 /** Parent -> gateway. */

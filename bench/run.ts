@@ -9,7 +9,7 @@
 import { KeyServer } from "../test/support/key-server";
 import { parseArgs, type BenchArgs } from "./args";
 import { ChildGateway, killChildren, LoadGenerator, spawnTs, stopChildren, withTimeout, type Gateway, type IssuerEnv } from "./children";
-import { capacityLine, costTable, COST_GATEWAYS, MAIN_GATEWAYS, scenariosOf, SHIPPED_COMMAND } from "./gateways";
+import { capacityLine, comparisonLines, costTable, COST_GATEWAYS, MAIN_GATEWAYS, scenariosOf, SHIPPED_COMMAND } from "./gateways";
 import { runFlood } from "./flood";
 import { ATTEMPTS, failures, fixedRate, progress, runScenario, type Measurer, type Scenario } from "./measure";
 import { DECLARED_CLAIMS, type GatewaySpec } from "./protocol";
@@ -85,6 +85,7 @@ async function runBench(bench: Bench): Promise<number> {
 		`Load generator: ${saturatingGenerator() === "wrk" ? "wrk, 1 thread" : "autocannon"} (fixed rate: our open-loop client); ours: ${SHIPPED_COMMAND}`,
 		"",
 		markdown(summaries, scenarios, labels, !args.costs),
+		...(args.costs ? [] : comparisonLines(summaries)),
 		"",
 		...(latency === null ? [] : [fixedRateLine(latency)]),
 		...(capacity === null ? [] : [capacityLine(capacity, summaries)]),

@@ -22,8 +22,8 @@ const ROOT = join(__dirname, "..");
  * checked out, installed and built there), for before/after figures on one machine. A checkout
  * without bin/serve.js is started the way it shipped then: moleculer-runner with its config.
  */
-function command(): { cwd: string; args: string[]; env: Record<string, string> } {
-	const root = process.env.BENCH_SHIPPED_ROOT;
+function command(spec: GatewaySpec): { cwd: string; args: string[]; env: Record<string, string> } {
+	const root = spec.root ?? process.env.BENCH_SHIPPED_ROOT;
 	if (root === undefined || root === "") {
 		const serve = serveCommand(ROOT);
 		return { cwd: ROOT, args: [...serve.nodeFlags, join(ROOT, serve.script)], env: {} };
@@ -76,7 +76,7 @@ export class ShippedGateway implements Gateway {
 
 	async ready(): Promise<this> {
 		const [port, metricsPort] = [await freePort(), await freePort()];
-		const started = command();
+		const started = command(this.spec);
 		const env = { ...cleanEnv(), ...started.env, NODE_ENV: "production", JWT_ISSUER: this.issuer.BENCH_ISSUER, PORT: String(port), METRICS_PORT: String(metricsPort), ...this.spec.env };
 		const profile = process.env.BENCH_CPU_PROF;
 		const nodeArgs = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
