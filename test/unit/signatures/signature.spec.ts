@@ -222,20 +222,18 @@ describe("signature step: what node:crypto is given for a key", () => {
 
 	it("is one object per key and algorithm, made once, so a batch to the threads carries it once", async () => {
 		const { signing, key } = setup("PS256");
-		const both: VerificationKey = { ...key, algorithms: new Set(["PS256", "PS384"]) };
-		const ps256 = parsed(signJwt(signing, { iss: "x" })) as ParsedToken;
-		const ps384 = parsed(signJwt({ ...signing, alg: "PS384" }, { iss: "x" })) as ParsedToken;
+		const first = parsed(signJwt(signing, { iss: "x" })) as ParsedToken;
+		const second = parsed(signJwt(signing, { iss: "y" })) as ParsedToken;
 		const other = setup("PS256");
-		const jobs = await jobsOf(signatures => [
-			signatures.isValid(ps256, "PS256", both),
-			signatures.isValid(ps384, "PS384", both),
-			signatures.isValid(parsed(other.token) as ParsedToken, "PS256", other.key)
-		], 2);
-		// The same three objects in both rounds.
+		const jobs = await jobsOf(
+			signatures => [signatures.isValid(first, "PS256", key), signatures.isValid(second, "PS256", key), signatures.isValid(parsed(other.token) as ParsedToken, "PS256", other.key)],
+			2
+		);
+		// One object for the first key across both rounds, another for the other key.
 		const keys = jobs.map(job => job.key);
-		expect(keys.slice(3)).toEqual(keys.slice(0, 3));
-		keys.slice(3).forEach((input, i) => expect(input).toBe(keys[i]));
-		expect(new Set(keys).size).toBe(3);
+		expect(new Set(keys).size).toBe(2);
+		expect(keys.filter(input => input === keys[0])).toHaveLength(4);
 		expect(keys[0]).toMatchObject({ key: key.key, padding: constants.RSA_PKCS1_PSS_PADDING });
 	});
+
 });
