@@ -8,7 +8,7 @@ import { IssuerKeyStore, type FetchCause, type KeyStoreOptions } from "../../../
 import { KeyServer } from "../../support/key-server";
 import { waitFor } from "../../support/gateway";
 
-const base: KeyStoreOptions = { cacheMaxAge: 60_000, cooldown: 30_000, timeout: 500, staleMaxAge: 120_000, algorithms: ["RS256", "EdDSA"] };
+const base: KeyStoreOptions = { cacheMaxAge: 60_000, cooldown: 30_000, timeout: 5000, staleMaxAge: 120_000, algorithms: ["RS256", "EdDSA"] };
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 describe("IssuerKeyStore, timing and edges", () => {
