@@ -45,6 +45,17 @@ describe("IssuerKeyStore, timing and edges", () => {
 		expect(delay).toBeLessThan(950);
 	});
 
+	it("never holds the process open with its refresh timer", async () => {
+		const timers = () => process.getActiveResourcesInfo().filter(resource => resource === "Timeout").length;
+		const keys = store();
+		keys.start();
+		await waitFor(() => keys.hasUsableKeys());
+		// The refresh is scheduled: clearing it (stop) must not change what holds the process.
+		const scheduled = timers();
+		keys.stop();
+		expect(timers()).toBe(scheduled);
+	});
+
 	it("fetches nothing more once stopped, even when the fetch under way ends after the stop", async () => {
 		const idle = store({ cacheMaxAge: 100 });
 		idle.start();
