@@ -120,6 +120,17 @@ describe("IssuerKeyStore, timing and edges", () => {
 		expect(server.jwksFetches).toBe(2);
 	});
 
+	it("fetches a plain-http jwks_uri named by discovery when https is not required", async () => {
+		// TEST-NET-1: nothing answers there; what matters is that the fetch was tried.
+		server.discoveryJwksUri = "http://192.0.2.1:9/jwks.json";
+		const errors: string[] = [];
+		const keys = store({ timeout: 300, events: { fetched: (_issuer, _cause, ok, error) => void (ok || errors.push(error ?? "")) } });
+		keys.start();
+		await waitFor(() => errors.length > 0);
+		expect(errors[0]).toMatch(/192\.0\.2\.1/);
+		expect(errors[0]).not.toMatch(/not https/);
+	});
+
 	it("needs no listener for the keys it skips", async () => {
 		server.rawKeys = [{ kty: "XYZ", kid: "odd" }];
 		const keys = new IssuerKeyStore({ issuer: server.issuer, jwksUri: null }, base);
