@@ -136,6 +136,27 @@ describe("signature threads, at their edges", () => {
 		expect(failures[1]).toMatch(/^exit code \d+$/);
 	});
 
+	it("replace a dead thread once the restart interval has passed, to the millisecond", async () => {
+		const counter = counted();
+		const threads = threadsOf(1, counter.fallback);
+		threads.start();
+		await once(threads.workers[0] as Worker, "online");
+		// The module reads Date.now for the interval; frozen here so the boundary is exact.
+		const at = Date.now();
+		const clock = jest.spyOn(Date, "now").mockReturnValue(at);
+		try {
+			await threads.workers[0]?.terminate();
+			clock.mockReturnValue(at + 999);
+			expect(await threads.check(job())).toBe(true);
+			expect([threads.workers.length, counter.calls]).toEqual([0, 1]);
+			clock.mockReturnValue(at + 1000);
+			expect(await threads.check(job())).toBe(true);
+			expect([threads.workers.length, counter.calls]).toEqual([1, 1]);
+		} finally {
+			clock.mockRestore();
+		}
+	});
+
 	it("answer the checks of a thread that dies, with no listener for it", async () => {
 		const counter = counted();
 		const threads = threadsOf(1, counter.fallback);
