@@ -131,6 +131,17 @@ describe("IssuerKeyStore, timing and edges", () => {
 		expect(errors[0]).not.toMatch(/not https/);
 	});
 
+	it("fetches again on a manual refresh made while a fetch hangs, once that fetch has given up", async () => {
+		// A key withdrawn while a fetch is under way must go at once: that fetch may predate it.
+		server.mode = "hang";
+		const keys = store({ timeout: 300 });
+		keys.start();
+		await waitFor(() => server.discoveryFetches === 1);
+		server.mode = "up";
+		expect(await keys.refreshNow()).toMatchObject({ ok: true, kids: ["ed-1"] });
+		expect(started.map(fetch => fetch.cause)).toEqual(["startup", "manual"]);
+	});
+
 	it("needs no listener for the keys it skips", async () => {
 		server.rawKeys = [{ kty: "XYZ", kid: "odd" }];
 		const keys = new IssuerKeyStore({ issuer: server.issuer, jwksUri: null }, base);
