@@ -72,11 +72,13 @@ class SignatureThread {
 
 	constructor(onAnswers: (thread: SignatureThread, answers: SignatureAnswers) => void, onExit: (thread: SignatureThread, detail: string) => void) {
 		this.worker = new Worker(workerFile(), { name: THREAD_NAME });
-		this.worker.unref();
 		let error: unknown;
 		this.worker.on("message", (answers: SignatureAnswers) => onAnswers(this, answers));
 		this.worker.on("error", (err: unknown) => (error = err));
 		this.worker.on("exit", code => onExit(this, error instanceof Error ? error.message : `exit code ${code}`));
+		// After the listeners: a "message" listener refs the thread's port again, and a thread
+		// started and never used kept the process alive.
+		this.worker.unref();
 	}
 }
 

@@ -39,6 +39,21 @@ describe("recent tokens", () => {
 		expect(falseSeen).toBeLessThan(100);
 	});
 
+	it("takes a fixed size: two generations of 32 bits per token of the window, a power of two from 2^16 to 2^24 bits", () => {
+		// The bound is the point of a Bloom filter here: the cache's memory must not grow with a
+		// flood of tokens, nor past 2 x 2 MiB with a large tokenCacheSize.
+		const bytesOf = (window: number): number => {
+			const before = process.memoryUsage().arrayBuffers;
+			const recent = new RecentTokens(window);
+			const grown = process.memoryUsage().arrayBuffers - before;
+			recent.seenBefore("keeps it alive until measured");
+			return grown;
+		};
+		const KiB = 1024;
+		// 2048 and 2^15 tokens need exactly 2^16 and 2^20 bits; 2^19 exactly the cap, 2^20 past it.
+		expect([1000, 2048, 2049, 20_000, 1 << 15, 1 << 19, 1 << 20].map(bytesOf)).toEqual([16, 16, 32, 256, 256, 4096, 4096].map(size => size * KiB));
+	});
+
 	it("answers for strings too short to probe, or outside base64url, without throwing", () => {
 		const recent = new RecentTokens(1000);
 		const odd = ["", "a", "a.b.c", "\u{1F600}".repeat(20), "\0\n\t.%%%%%%%%%%"];

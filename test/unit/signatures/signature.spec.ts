@@ -5,13 +5,13 @@
  * on either way of checking. EdDSA, which jsonwebtoken cannot verify, is checked against
  * node:crypto's synchronous one-shot verify.
  */
-import { constants, createPublicKey, verify as cryptoVerify } from "node:crypto";
+import { constants, createPublicKey, createSecretKey, randomBytes, verify as cryptoVerify } from "node:crypto";
 import fc from "fast-check";
 import jwt from "jsonwebtoken";
 import type { JwsAlgorithm } from "../../../lib/auth/jws/algorithms";
 import type { VerificationKey } from "../../../lib/auth/keys/key-set";
 import { checkOnThreadPool, MAX_QUEUED_CHECKS, SignatureChecks } from "../../../lib/auth/signatures/signature";
-import { SignatureThreads } from "../../../lib/auth/signatures/signature-threads";
+import { SignatureThreads, type SignatureJob } from "../../../lib/auth/signatures/signature-threads";
 import { parseToken, type ParsedToken } from "../../../lib/auth/jws/token";
 import { generateSigningKey, mintToken, signJwt, type SigningAlgorithm } from "../../../lib/dev-issuer/signer";
 import { tokenWithLeadingZero, withSignatureBytes } from "../../support/attack-kit";
@@ -171,4 +171,69 @@ describe.each(WAYS)("signature step: a bounded queue %s", (_way, of) => {
 		expect(await answeredAtOnce(again)).toBe(1);
 		expect(await Promise.all(again)).toEqual(again.map(() => true));
 	});
+});
+
+describe.each(WAYS)("signature step: keys node:crypto refuses %s", (_way, of) => {
+	// An ES256 signature is 64 bytes like an Ed25519 one, so these checks get past the length
+	// test to node:crypto, which throws (an Ed25519 key given a digest; a secret key) or, on the
+	// thread pool, answers an error. key-set.ts never pairs such keys; this step must still answer.
+	const ed = setup("EdDSA");
+	const structure = parsed(ed.token) as ParsedToken;
+	const edAsEs: VerificationKey = { ...ed.key, algorithms: new Set(["ES256"]) };
+	const secret: VerificationKey = { kid: "s", key: createSecretKey(randomBytes(32)), algorithms: new Set(["ES256", "RS256"]) };
+
+	it("answers false, neither throwing nor leaving the check waiting", async () => {
+		expect(await checkSignature(structure, "ES256", edAsEs, of())).toBe(false);
+		expect(await checkSignature(structure, "ES256", secret, of())).toBe(false);
+		// No modulus to read the RSA signature length from.
+		expect(await checkSignature(structure, "RS256", secret, of())).toBe(false);
+	});
+
+	it("answers false on the event loop too, with the queue full", async () => {
+		const signatures = new SignatureChecks(of());
+		const queued = Array.from({ length: MAX_QUEUED_CHECKS }, () => signatures.isValid(structure, "EdDSA", ed.key));
+		expect(await signatures.isValid(structure, "ES256", edAsEs)).toBe(false);
+		expect(await signatures.isValid(structure, "ES256", secret)).toBe(false);
+		expect(await Promise.all(queued)).toEqual(queued.map(() => true));
+	});
+});
+
+describe("signature step: what node:crypto is given for a key", () => {
+	/** The jobs of `checks` made `rounds` times by one step, as threads not started hand them to their fallback. */
+	async function jobsOf(checks: (signatures: SignatureChecks) => Promise<boolean>[], rounds = 1): Promise<SignatureJob[]> {
+		const jobs: SignatureJob[] = [];
+		const signatures = new SignatureChecks(
+			new SignatureThreads(1, job => {
+				jobs.push(job);
+				return checkOnThreadPool(job);
+			})
+		);
+		for (let round = 0; round < rounds; round++) expect((await Promise.all(checks(signatures))).every(valid => valid)).toBe(true);
+		return jobs;
+	}
+
+	it("is the key itself where the algorithm needs no options", async () => {
+		for (const alg of ["RS256", "EdDSA"] as const) {
+			const { key, token } = setup(alg);
+			const jobs = await jobsOf(signatures => [signatures.isValid(parsed(token) as ParsedToken, alg, key)]);
+			expect(jobs[0]?.key).toBe(key.key);
+		}
+	});
+
+	it("is one object per key and algorithm, made once, so a batch to the threads carries it once", async () => {
+		const { signing, key } = setup("PS256");
+		const first = parsed(signJwt(signing, { iss: "x" })) as ParsedToken;
+		const second = parsed(signJwt(signing, { iss: "y" })) as ParsedToken;
+		const other = setup("PS256");
+		const jobs = await jobsOf(
+			signatures => [signatures.isValid(first, "PS256", key), signatures.isValid(second, "PS256", key), signatures.isValid(parsed(other.token) as ParsedToken, "PS256", other.key)],
+			2
+		);
+		// One object for the first key across both rounds, another for the other key.
+		const keys = jobs.map(job => job.key);
+		expect(new Set(keys).size).toBe(2);
+		expect(keys.filter(input => input === keys[0])).toHaveLength(4);
+		expect(keys[0]).toMatchObject({ key: key.key, padding: constants.RSA_PKCS1_PSS_PADDING });
+	});
+
 });
