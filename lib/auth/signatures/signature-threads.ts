@@ -75,7 +75,7 @@ class SignatureThread {
 		let error: unknown;
 		this.worker.on("message", (answers: SignatureAnswers) => onAnswers(this, answers));
 		this.worker.on("error", (err: unknown) => (error = err));
-		this.worker.on("exit", code => onExit(this, error instanceof Error ? error.message : `exit code ${code}`));
+		this.worker.on("exit", code => onExit(this, messageOf(error) ?? `exit code ${code}`));
 		// After the listeners: a "message" listener refs the thread's port again, and a thread
 		// started and never used kept the process alive.
 		this.worker.unref();
@@ -207,6 +207,15 @@ export class SignatureThreads {
 			this.fallback(batch.jobs[i] as SignatureJob).then(answer, () => answer(false));
 		}
 	}
+}
+
+/**
+ * A thread's error arrives as an Error of the realm that deserialised it, which need not be
+ * this module's (a test runner's sandbox is another): `instanceof Error` would drop its message.
+ */
+function messageOf(err: unknown): string | null {
+	const message = typeof err === "object" && err !== null ? (err as { message?: unknown }).message : undefined;
+	return typeof message === "string" ? message : null;
 }
 
 /** One message for a batch: each (digest, key) pair once, and the checks as parallel arrays. */
