@@ -117,7 +117,7 @@ export function costTable(rows: readonly Row[]): string {
 	const table: [string, string, string][] = [
 		["plain moleculer-web gateway, no auth", cell(a(PLAIN.id)), "plain, scenario A"],
 		...TOGGLES.map((toggle): [string, string, string] => [toggle.cost, diff("A", OURS.id, "A", toggle.id), `ours - ${toggle.label}, A`]),
-		["auth, token cache hit", diff("A", AUTH_ONLY.id, "A", PLAIN.id), "every default off - plain, A"],
+		["auth with a token cache hit, and the rest of the shipped process (request timeouts, the claims in the answer, the runner's config)", diff("A", AUTH_ONLY.id, "A", PLAIN.id), "every default above off - plain, A"],
 		["auth, full RS256 check (instead of a hit)", diff("B", AUTH_ONLY.id, "A", AUTH_ONLY.id), "every default off: B - A"],
 		["auth, full EdDSA check (instead of a hit)", diff("B-EdDSA", AUTH_ONLY.id, "A", AUTH_ONLY.id), "every default off: B-EdDSA - A"],
 		["a requirement of every kind on the action, A", diff("A", BARE_DECLARED.id, "A", BARE.id), "bare broker: declared - not, A"],
