@@ -4,6 +4,7 @@
  * ratio: speed is judged by a full run on a quiet machine (README).
  */
 import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { run } from "../support/process";
 
 jest.setTimeout(180_000);
@@ -22,10 +23,14 @@ function reqPerSecond(row: string): number {
 const wrkInstalled = spawnSync("wrk", ["--version"], { stdio: "ignore" }).error === undefined;
 // wrk where it is installed (the default there), autocannon everywhere.
 const generators = [...(wrkInstalled ? [["wrk", "wrk, 1 thread"]] : []), ["autocannon", "autocannon"]];
+// The autocannon run also compares ours with a build of another checkout (this one, built by the bench).
+const ROOT = join(__dirname, "..", "..");
+const COMPARED = `ours as shipped, the build in ${ROOT} (comparison)`;
 
 describe("npm run bench (smoke)", () => {
 	it.each(generators)("with %s, measures the shipped gateway and the three baselines in every scenario and reports a table, the machine, the fixed-rate latency and the threads' capacity", async (generator, described) => {
-		const bench = run("npm", ["run", "-s", "bench", "--", "--smoke"], { BENCH_LOADGEN: generator as string });
+		const compare = generator === "autocannon";
+		const bench = run("npm", ["run", "-s", "bench", "--", "--smoke"], { BENCH_LOADGEN: generator as string, ...(compare ? { BENCH_COMPARE_ROOT: ROOT } : {}) });
 		const code = await bench.wait();
 		const report = bench.text;
 		expect({ code, tail: code === 0 ? "" : report.slice(-2000) }).toEqual({ code: 0, tail: "" });
@@ -39,9 +44,19 @@ describe("npm run bench (smoke)", () => {
 				"plain moleculer-web, no auth",
 				"plain moleculer-web, no auth, Moleculer's Prometheus metrics",
 				"jwks-rsa + jsonwebtoken recipe",
-				"ours, as shipped"
+				"ours, as shipped",
+				...(compare ? [COMPARED] : [])
 			]);
 			for (const row of rows) expect(reqPerSecond(row)).toBeGreaterThan(0);
+		}
+		// Ours against the compared build, one line per scenario (B-EdDSA included), only when asked for.
+		const lines = report.split("\n");
+		const header = lines.indexOf(`| scenario | ours / ${COMPARED} (req/s) | CPU µs/req ours - compared |`);
+		expect(header >= 0).toBe(compare);
+		if (compare) {
+			const comparisons = lines.slice(header + 2, header + 5);
+			for (const line of comparisons) expect(line).toMatch(/^\| (A|B|B-EdDSA) \| [\d.]+ \| -?[\d.]+ \|$/);
+			expect(comparisons.map(line => line.split("|")[1]?.trim())).toEqual(["A", "B", "B-EdDSA"]);
 		}
 		const eddsa = rowsOf(report, "B-EdDSA");
 		expect(reqPerSecond(eddsa.find(row => row.includes("| ours, as shipped |")) ?? "")).toBeGreaterThan(0);
@@ -65,7 +80,7 @@ describe("npm run bench (smoke)", () => {
 			"Prometheus metrics (auth series, HTTP requests by route and status)",
 			"graceful drain on SIGTERM",
 			"retry on a lost node",
-			"auth, token cache hit",
+			"auth with a token cache hit, and the rest of the shipped process (request timeouts, the claims in the answer, the runner's config)",
 			"auth, full RS256 check (instead of a hit)",
 			"auth, full EdDSA check (instead of a hit)",
 			"a requirement of every kind on the action, A",
