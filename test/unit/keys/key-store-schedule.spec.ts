@@ -45,6 +45,14 @@ describe("IssuerKeyStore, timing and edges", () => {
 		expect(delay).toBeLessThan(950);
 	});
 
+	it("keeps a set fetched before start() fresh too: only stop() ends the background refresh", async () => {
+		const keys = store({ cacheMaxAge: 200 });
+		const report = await keys.refreshNow();
+		expect(report.ok).toBe(true);
+		await waitFor(() => started.length === 2, 3000);
+		expect(started.map(fetch => fetch.cause)).toEqual(["manual", "refresh"]);
+	});
+
 	it("never holds the process open with its refresh timer", async () => {
 		const timers = () => process.getActiveResourcesInfo().filter(resource => resource === "Timeout").length;
 		const keys = store();

@@ -5,6 +5,8 @@
  */
 import { createPublicKey, type KeyObject, type VerifyKeyObjectInput } from "node:crypto";
 import { once } from "node:events";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { Worker } from "node:worker_threads";
 import { checkOnThreadPool } from "../../../lib/auth/signatures/signature";
 import { BATCH_SIZE, SignatureThreads, THREAD_NAME, type SignatureJob } from "../../../lib/auth/signatures/signature-threads";
@@ -39,6 +41,10 @@ afterEach(async () => {
 });
 
 const nextTurn = () => new Promise(resolve => setImmediate(resolve));
+
+// A full collection on demand: whether a thread still holds an answered check is a question of reachability.
+setFlagsFromString("--expose-gc");
+const collectGarbage = runInNewContext("gc") as () => void;
 
 describe("signature threads, at their edges", () => {
 	it("name their threads, and say how many they were given when it is none", async () => {
@@ -178,5 +184,20 @@ describe("signature threads, at their edges", () => {
 		await nextTurn();
 		expect(failures).toEqual([]);
 		expect(counter.calls).toBe(0);
+	});
+
+	it("let go of a check once it is answered: a thread keeps no batch it has answered", async () => {
+		const threads = threadsOf(1, checkOnThreadPool);
+		threads.start();
+		const answered = await (async () => {
+			const checks = [job(), job("RS384"), job("RS256", false)];
+			const refs = checks.map(check => new WeakRef(check));
+			expect(await Promise.all(checks.map(check => threads.check(check)))).toEqual([true, true, false]);
+			return refs;
+		})();
+		// A WeakRef's target lives to the end of the turn that made it.
+		await nextTurn();
+		collectGarbage();
+		expect(answered.map(ref => ref.deref())).toEqual([undefined, undefined, undefined]);
 	});
 });
