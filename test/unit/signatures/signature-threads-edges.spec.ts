@@ -7,6 +7,7 @@ import { createPublicKey, type KeyObject, type VerifyKeyObjectInput } from "node
 import { once } from "node:events";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import workerThreads from "node:worker_threads";
 import type { Worker } from "node:worker_threads";
 import { checkOnThreadPool } from "../../../lib/auth/signatures/signature";
 import { BATCH_SIZE, SignatureThreads, THREAD_NAME, type SignatureJob } from "../../../lib/auth/signatures/signature-threads";
@@ -199,5 +200,30 @@ describe("signature threads, at their edges", () => {
 		await nextTurn();
 		collectGarbage();
 		expect(answered.map(ref => ref.deref())).toEqual([undefined, undefined, undefined]);
+	});
+
+	it("count a thread the system refuses to create as failed, answer on the fallback, and try again after the interval", async () => {
+		// No test can make the system refuse a thread (a resource limit): its one refusal is injected here.
+		const refused = jest.spyOn(workerThreads, "Worker").mockImplementation(() => {
+			throw new Error("EAGAIN: no more threads");
+		});
+		const failures: string[] = [];
+		const counter = counted();
+		const threads = threadsOf(1, counter.fallback, { threadFailed: detail => failures.push(detail) });
+		try {
+			threads.start();
+			expect(failures).toEqual(["EAGAIN: no more threads"]);
+			expect(threads.workers).toHaveLength(0);
+			expect(await threads.check(job())).toBe(true);
+			expect(counter.calls).toBe(1);
+			// The check did not try to create a thread again: the interval has not passed.
+			expect(failures).toHaveLength(1);
+		} finally {
+			refused.mockRestore();
+		}
+		// Within the restart interval nothing is tried again; start() after a stop clears it.
+		await threads.stop();
+		threads.start();
+		expect(threads.workers).toHaveLength(1);
 	});
 });
