@@ -150,7 +150,7 @@ export class SignatureThreads {
 			this.threads.add(new SignatureThread(this.answered, this.exited));
 		} catch (err) {
 			this.restartAfter = Date.now() + RESTART_INTERVAL_MS;
-			this.events.threadFailed?.(err instanceof Error ? err.message : String(err));
+			this.events.threadFailed?.(messageOf(err) ?? String(err));
 		}
 	}
 
@@ -210,8 +210,8 @@ export class SignatureThreads {
 }
 
 /**
- * A thread's error arrives as an Error of the realm that deserialised it, which need not be
- * this module's (a test runner's sandbox is another): `instanceof Error` would drop its message.
+ * An error's message, whatever realm made it: a thread's error is deserialised in another realm
+ * than this module's (a test runner's sandbox is one), where `instanceof Error` would drop it.
  */
 function messageOf(err: unknown): string | null {
 	const message = typeof err === "object" && err !== null ? (err as { message?: unknown }).message : undefined;
