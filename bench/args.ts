@@ -16,7 +16,12 @@ export interface BenchArgs {
 	/** Measure what each default of ours costs (bench/gateways.ts) instead of the comparison. */
 	readonly costs: boolean;
 	readonly floodCount: number;
+	/** Scenarios to run, in the usual order; every one by default. */
+	readonly scenarios: readonly ScenarioId[];
 }
+
+export const SCENARIO_IDS = ["A", "B", "B-EdDSA"] as const;
+export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 export const USAGE = `npm run bench -- [options]
   --rounds N          interleaved rounds per scenario (default 5; smoke 1)
@@ -30,7 +35,9 @@ export const USAGE = `npm run bench -- [options]
   --costs             instead: CPU µs per request of the plain gateway and of each default of ours,
                       each turned off in its own variant of the shipped process, in one run
   --flood             instead: flood our gateway with invalid tokens and unknown kids, report RSS growth
-  --flood-count N     tokens per flood (default 1000000)`;
+  --flood-count N     tokens per flood (default 1000000)
+  --scenarios LIST    only these scenarios, comma-separated: A, B, B-EdDSA (default all); the
+                      fixed-rate latency needs A, the signature threads' capacity B-EdDSA`;
 
 function positive(name: string, value: string | undefined, integer: boolean): number {
 	const number = Number(value);
@@ -38,6 +45,13 @@ function positive(name: string, value: string | undefined, integer: boolean): nu
 		throw new Error(`${name} needs a positive ${integer ? "whole " : ""}number, got ${value ?? "nothing"}\n\n${USAGE}`);
 	}
 	return number;
+}
+
+function scenarioList(value: string | undefined): ScenarioId[] {
+	const wanted = (value ?? "").split(",").map(id => id.trim());
+	const unknown = wanted.filter(id => !(SCENARIO_IDS as readonly string[]).includes(id));
+	if (value === undefined || unknown.length > 0) throw new Error(`--scenarios takes a comma-separated list of ${SCENARIO_IDS.join(", ")}, got ${value ?? "nothing"}\n\n${USAGE}`);
+	return SCENARIO_IDS.filter(id => wanted.includes(id));
 }
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
@@ -53,7 +67,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
 			continue;
 		}
 		const [name, inline] = arg.split("=", 2) as [string, string | undefined];
-		if (!["--rounds", "--duration", "--warmup", "--tokens", "--connections", "--rate", "--flood-count"].includes(name)) {
+		if (!["--rounds", "--duration", "--warmup", "--tokens", "--connections", "--rate", "--flood-count", "--scenarios"].includes(name)) {
 			throw new Error(`unknown option ${arg}\n\n${USAGE}`);
 		}
 		given.set(name, inline ?? argv[++i]);
@@ -70,6 +84,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
 		rate: given.has("--rate") ? positive("--rate", given.get("--rate"), true) : null,
 		flood: given.has("--flood"),
 		costs: given.has("--costs"),
-		floodCount: option("--flood-count", 1_000_000)
+		floodCount: option("--flood-count", 1_000_000),
+		scenarios: given.has("--scenarios") ? scenarioList(given.get("--scenarios")) : SCENARIO_IDS
 	};
 }

@@ -55,6 +55,10 @@ const BARE_DECLARED: GatewaySpec = { id: "bare-declared", label: "the same, prot
 export const COST_GATEWAYS: readonly GatewaySpec[] = [PLAIN, OURS, ...TOGGLES, AUTH_ONLY, BARE, BARE_DECLARED];
 
 export function scenariosOf(args: BenchArgs, specs: readonly GatewaySpec[], fixedToken: string, rsaFile: string, edFile: string): Scenario[] {
+	return allScenarios(args, specs, fixedToken, rsaFile, edFile).filter(scenario => (args.scenarios as readonly string[]).includes(scenario.id));
+}
+
+function allScenarios(args: BenchArgs, specs: readonly GatewaySpec[], fixedToken: string, rsaFile: string, edFile: string): Scenario[] {
 	const count = args.tokens.toLocaleString("en-US");
 	const ids = specs.map(spec => spec.id);
 	const a = { id: "A", title: "one RS256 token", tokens: () => ({ kind: "fixed", token: fixedToken }) as const };

@@ -14,7 +14,7 @@ export const ATTEMPTS = 3;
 export interface Scenario {
 	readonly id: string;
 	readonly title: string;
-	/** Gateway ids, measured in this order in every round. */
+	/** Gateway ids, measured in this order in the first round (each later round starts one further on). */
 	readonly gateways: readonly string[];
 	readonly tokens: (id: string) => TokenSource;
 }
@@ -64,6 +64,16 @@ async function measure(m: Measurer, id: string, job: (url: string) => JobSpec, l
 	return best as Round;
 }
 
+/**
+ * The order of the gateways in a round: the first round's, turned by one more place each round,
+ * so that no gateway always runs right after the same other one (the recipe leaves the machine
+ * hot, say) or always first.
+ */
+export function roundOrder<T>(gateways: readonly T[], round: number): T[] {
+	const turn = gateways.length === 0 ? 0 : (round - 1) % gateways.length;
+	return [...gateways.slice(turn), ...gateways.slice(0, turn)];
+}
+
 /** Warm-up for each gateway, then rounds that alternate between the gateways. */
 export async function runScenario(m: Measurer, scenario: Scenario): Promise<Row[]> {
 	const { rounds, warmup, duration, connections } = m.args;
@@ -75,7 +85,7 @@ export async function runScenario(m: Measurer, scenario: Scenario): Promise<Row[
 		sent.set(kind, warm.load.requests);
 	}
 	for (let round = 1; round <= rounds; round++) {
-		for (const kind of scenario.gateways) {
+		for (const kind of roundOrder(scenario.gateways, round)) {
 			const result = await measure(m, kind, saturate(kind, duration), `${scenario.id} round ${round}/${rounds} ${kind}`);
 			measured.get(kind)?.push(result);
 			sent.set(kind, (sent.get(kind) ?? 0) + result.load.requests);
@@ -93,7 +103,7 @@ export async function fixedRate(m: Measurer, token: string, rate: number): Promi
 	const warmup = (url: string): JobSpec => ({ ...paced(url), duration: m.args.warmup });
 	for (const kind of ["none", "ours"] as const) await measure(m, kind, warmup, `A at ${rate} req/s, warm-up ${kind}`, false);
 	for (let round = 1; round <= rounds; round++) {
-		for (const kind of ["none", "ours"] as const) {
+		for (const kind of roundOrder(["none", "ours"] as const, round)) {
 			measured[kind].push(await measure(m, kind, paced, `A at ${rate} req/s, round ${round}/${rounds} ${kind}`));
 		}
 	}

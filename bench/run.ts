@@ -11,7 +11,7 @@ import { parseArgs, type BenchArgs } from "./args";
 import { ChildGateway, killChildren, LoadGenerator, spawnTs, stopChildren, withTimeout, type Gateway, type IssuerEnv } from "./children";
 import { capacityLine, comparisonLines, costTable, COST_GATEWAYS, MAIN_GATEWAYS, scenariosOf, SHIPPED_COMMAND } from "./gateways";
 import { runFlood } from "./flood";
-import { ATTEMPTS, failures, fixedRate, progress, runScenario, type Measurer, type Scenario } from "./measure";
+import { ATTEMPTS, failures, fixedRate, progress, runScenario, type Measurer } from "./measure";
 import { DECLARED_CLAIMS, type GatewaySpec } from "./protocol";
 import { fixedRateLine, machine, markdown, summarise, writeResult, type Row } from "./report";
 import { ShippedGateway } from "./shipped";
@@ -63,16 +63,18 @@ async function runBench(bench: Bench): Promise<number> {
 	progress(`gateways ready: ${started.map(g => `${g.spec.id} ${g.url}`).join(", ")}; ${args.tokens.toLocaleString("en-US")} tokens per algorithm minted`);
 
 	const rows: Row[] = [];
-	const [scenarioA, ...others] = scenarios as [Scenario, ...Scenario[]];
-	rows.push(...(await runScenario(m, scenarioA)));
-	const saturated = (id: string): number => summarise(rows).find(s => s.scenario === "A" && s.gateway === id)?.rps ?? 0;
-	// Half of saturation, and low enough that the generator, sharing the machine, never queues.
-	const rate = args.rate ?? Math.max(10, Math.round(Math.min(saturated("none") * 0.5, saturated("ours") * 0.5, MAX_FIXED_RATE)));
-	// Right after A, in A's state: the gateways have not yet churned through B's tokens.
-	const latency = args.costs ? null : await fixedRate(m, fixedToken, rate);
-	for (const scenario of others) rows.push(...(await runScenario(m, scenario)));
+	let latency: Awaited<ReturnType<typeof fixedRate>> | null = null;
+	for (const scenario of scenarios) {
+		rows.push(...(await runScenario(m, scenario)));
+		if (scenario.id !== "A" || args.costs) continue;
+		const saturated = (id: string): number => summarise(rows).find(s => s.scenario === "A" && s.gateway === id)?.rps ?? 0;
+		// Half of saturation, and low enough that the generator, sharing the machine, never queues.
+		const rate = args.rate ?? Math.max(10, Math.round(Math.min(saturated("none") * 0.5, saturated("ours") * 0.5, MAX_FIXED_RATE)));
+		// Right after A, in A's state: the gateways have not yet churned through B's tokens.
+		latency = await fixedRate(m, fixedToken, rate);
+	}
 	// The gateways are idle now: the signature threads get the machine, as they would in the gateway.
-	const capacity = args.costs ? null : await threadCapacity(edFile as string, ed.jwk, args.duration);
+	const capacity = args.costs || !args.scenarios.includes("B-EdDSA") ? null : await threadCapacity(edFile as string, ed.jwk, args.duration);
 	const summaries = summarise(rows);
 	for (const gateway of started) gateway.stop();
 
