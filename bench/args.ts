@@ -16,6 +16,10 @@ export interface BenchArgs {
 	/** Measure what each default of ours costs (bench/gateways.ts) instead of the comparison. */
 	readonly costs: boolean;
 	readonly floodCount: number;
+	/** Count instructions per request under callgrind instead of measuring speed (bench/instructions.ts). */
+	readonly instructions: boolean;
+	/** Requests counted per gateway and scenario by `--instructions`. */
+	readonly requests: number;
 	/** Scenarios to run, in the usual order; every one by default. */
 	readonly scenarios: readonly ScenarioId[];
 }
@@ -36,6 +40,11 @@ export const USAGE = `npm run bench -- [options]
                       each turned off in its own variant of the shipped process, in one run
   --flood             instead: flood our gateway with invalid tokens and unknown kids, report RSS growth
   --flood-count N     tokens per flood (default 1000000)
+  --instructions      instead: instructions per request of each gateway under valgrind's callgrind
+                      (with --costs: of each default); scenarios A and B (with --costs, all)
+  --requests N        requests counted per gateway and scenario by --instructions (default 4000;
+                      smoke 200), after 20000 uninstrumented (smoke: as many as counted) and
+                      500 instrumented ones
   --scenarios LIST    only these scenarios, comma-separated: A, B, B-EdDSA (default all); the
                       fixed-rate latency needs A, the signature threads' capacity B-EdDSA`;
 
@@ -62,12 +71,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
 			process.stdout.write(`${USAGE}\n`);
 			process.exit(0);
 		}
-		if (arg === "--smoke" || arg === "--flood" || arg === "--costs") {
+		if (arg === "--smoke" || arg === "--flood" || arg === "--costs" || arg === "--instructions") {
 			given.set(arg, "true");
 			continue;
 		}
 		const [name, inline] = arg.split("=", 2) as [string, string | undefined];
-		if (!["--rounds", "--duration", "--warmup", "--tokens", "--connections", "--rate", "--flood-count", "--scenarios"].includes(name)) {
+		if (!["--rounds", "--duration", "--warmup", "--tokens", "--connections", "--rate", "--flood-count", "--scenarios", "--requests"].includes(name)) {
 			throw new Error(`unknown option ${arg}\n\n${USAGE}`);
 		}
 		given.set(name, inline ?? argv[++i]);
@@ -85,6 +94,10 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
 		flood: given.has("--flood"),
 		costs: given.has("--costs"),
 		floodCount: option("--flood-count", 1_000_000),
-		scenarios: given.has("--scenarios") ? scenarioList(given.get("--scenarios")) : SCENARIO_IDS
+		instructions: given.has("--instructions"),
+		requests: option("--requests", smoke ? 200 : 4000),
+		// Under callgrind every request is slow: A and B say what a hit and a full check execute
+		// (the cost table also needs B-EdDSA).
+		scenarios: given.has("--scenarios") ? scenarioList(given.get("--scenarios")) : given.has("--instructions") && !given.has("--costs") ? ["A", "B"] : SCENARIO_IDS
 	};
 }

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { callgrindPrefix } from "./callgrind";
 import type { ChildKind, GatewayMessage, GatewaySpec, LoadJob, LoadMessage, LoadResult } from "./protocol";
 
 const TSX_LOADER = pathToFileURL(require.resolve("tsx")).href;
@@ -23,8 +24,24 @@ function gatewayArgs(entry: string): string[] {
 	return ["--expose-gc", ...(dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [])];
 }
 
-export function spawnTs(entry: string, args: string[], env: Record<string, string>, label: string): ChildProcess {
-	const child = spawn(process.execPath, [...gatewayArgs(entry), "--import", TSX_LOADER, join(__dirname, entry), ...args], {
+/** `node` and its arguments, or the same under callgrind when a directory for its files is given. */
+export function nodeCommand(args: readonly string[], callgrind?: string): [string, string[]] {
+	if (callgrind === undefined) return [process.execPath, [...args]];
+	const [valgrind, ...options] = callgrindPrefix(callgrind) as [string, ...string[]];
+	return [valgrind, [...options, process.execPath, ...args]];
+}
+
+/**
+ * A loaded machine (CI beside other jobs) can take half a minute to compile and start a
+ * gateway; under callgrind, beside others starting the same way, minutes.
+ */
+export function startupMs(spec: GatewaySpec): number {
+	return spec.callgrind === undefined ? 90_000 : 600_000;
+}
+
+export function spawnTs(entry: string, args: string[], env: Record<string, string>, label: string, callgrind?: string): ChildProcess {
+	const [command, commandArgs] = nodeCommand([...gatewayArgs(entry), "--import", TSX_LOADER, join(__dirname, entry), ...args], callgrind);
+	const child = spawn(command, commandArgs, {
 		cwd: join(__dirname, ".."),
 		env: { ...process.env, ...env },
 		stdio: ["ignore", "pipe", "pipe", "ipc"]
@@ -72,6 +89,8 @@ export interface Usage {
 export interface Gateway {
 	readonly spec: GatewaySpec;
 	readonly url: string;
+	/** The process' id (valgrind's, under callgrind: it runs node in that process); undefined before it started. */
+	readonly pid: number | undefined;
 	ready(): Promise<Gateway>;
 	/** `settle`: after a full garbage collection, where the gateway can be asked for one. */
 	usage(settle?: boolean): Promise<Usage>;
@@ -93,15 +112,19 @@ export class ChildGateway implements Gateway {
 		readonly spec: GatewaySpec & { readonly child: ChildKind },
 		env: IssuerEnv
 	) {
-		this.child = spawnTs("gateway.ts", [spec.child], { ...env, ...spec.env }, `gateway ${spec.id}`);
+		this.child = spawnTs("gateway.ts", [spec.child], { ...env, ...spec.env }, `gateway ${spec.id}`, spec.callgrind);
 		this.exited = exitError(this.child, `gateway ${spec.label}`);
 		this.exited.catch(() => undefined);
 	}
 
 	async ready(): Promise<this> {
-		const port = await withTimeout(Promise.race([this.next("ready"), this.exited]), 90_000, `starting gateway ${this.spec.id}`);
+		const port = await withTimeout(Promise.race([this.next("ready"), this.exited]), startupMs(this.spec), `starting gateway ${this.spec.id}`);
 		this.url = `http://127.0.0.1:${port.port}`;
 		return this;
+	}
+
+	get pid(): number | undefined {
+		return this.child.pid;
 	}
 
 	/** `settle`: after a full garbage collection, for memory that is really kept. */

@@ -113,11 +113,22 @@ function perRound(rows: readonly Row[], scenario: string, id: string): number[] 
  * reaches.
  */
 export function costTable(rows: readonly Row[]): string {
-	const us = (value: number): string => (Number.isFinite(value) ? value.toFixed(1) : "n/a");
+	return costs((scenario, id) => perRound(rows, scenario, id), "CPU µs per request: median of the rounds (range)", 1);
+}
+
+/** The same table in instructions per request (`--instructions --costs`): one count per gateway and scenario. */
+export function instructionCostTable(counts: ReadonlyMap<string, number>): string {
+	return costs((scenario, id) => [counts.get(`${scenario}/${id}`) ?? Number.NaN], "instructions per request", 0);
+}
+
+/** `values(scenario, id)`: one figure per round, in round order (one in all when there are no rounds). */
+function costs(values: (scenario: string, id: string) => number[], unit: string, digits: number): string {
+	// Counts with thousands separators; µs as plain decimals.
+	const show = (value: number): string => (!Number.isFinite(value) ? "n/a" : digits > 0 ? value.toFixed(digits) : Math.round(value).toLocaleString("en-US"));
 	const differences = (a: number[], b: number[]): number[] => a.map((value, i) => value - (b[i] ?? Number.NaN)).filter(Number.isFinite);
-	const cell = (values: number[]): string => (values.length === 0 ? "n/a" : values.length === 1 ? us(values[0] as number) : `${us(median(values))} (${us(Math.min(...values))} to ${us(Math.max(...values))})`);
-	const a = (id: string) => perRound(rows, "A", id);
-	const diff = (scenarioA: string, idA: string, scenarioB: string, idB: string) => cell(differences(perRound(rows, scenarioA, idA), perRound(rows, scenarioB, idB)));
+	const cell = (list: number[]): string => (list.length === 0 ? "n/a" : list.length === 1 ? show(list[0] as number) : `${show(median(list))} (${show(Math.min(...list))} to ${show(Math.max(...list))})`);
+	const a = (id: string) => values("A", id);
+	const diff = (scenarioA: string, idA: string, scenarioB: string, idB: string) => cell(differences(values(scenarioA, idA), values(scenarioB, idB)));
 	const table: [string, string, string][] = [
 		["plain moleculer-web gateway, no auth", cell(a(PLAIN.id)), "plain, scenario A"],
 		...TOGGLES.map((toggle): [string, string, string] => [toggle.cost, diff("A", OURS.id, "A", toggle.id), `ours - ${toggle.label}, A`]),
@@ -128,5 +139,5 @@ export function costTable(rows: readonly Row[]): string {
 		["a requirement of every kind on the action, B", diff("B", BARE_DECLARED.id, "B", BARE.id), "bare broker: declared - not, B"],
 		["ours as shipped, scenario A", cell(a(OURS.id)), "ours, A"]
 	];
-	return ["| what | CPU µs per request: median of the rounds (range) | measured as |", "|---|---:|---|", ...table.map(([what, value, how]) => `| ${what} | ${value} | ${how} |`)].join("\n");
+	return [`| what | ${unit} | measured as |`, "|---|---:|---|", ...table.map(([what, value, how]) => `| ${what} | ${value} | ${how} |`)].join("\n");
 }

@@ -100,7 +100,7 @@ async function saturate(job: SaturateJob): Promise<LoadResult> {
 		pipelining: 1,
 		duration: job.duration,
 		...(job.amount === undefined ? {} : { amount: job.amount }),
-		timeout: 10,
+		timeout: job.timeoutSeconds ?? 10,
 		...requestBytes(job)
 	});
 	instance.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => recorder.record(ms, status));

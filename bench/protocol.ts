@@ -30,6 +30,8 @@ export interface GatewaySpec {
 	readonly env?: Readonly<Record<string, string>>;
 	/** The shipped process of another checkout (installed and built there) instead of this one. */
 	readonly root?: string;
+	/** `--instructions`: the process runs under valgrind's callgrind, its files in this directory. */
+	readonly callgrind?: string;
 }
 
 /** Parent -> gateway. */
@@ -67,6 +69,8 @@ export interface SaturateJob extends JobBase {
 	readonly type: "saturate";
 	readonly duration: number;
 	readonly amount?: number;
+	/** Seconds a request may take before it counts as an error (default 10). */
+	readonly timeoutSeconds?: number;
 }
 
 /** Open loop at a fixed rate; latency counted from when each request was due. */

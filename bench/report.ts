@@ -1,7 +1,7 @@
 /**
  * Summaries of the measured rounds, the Markdown report and bench/results/*.json.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem, type as osType, release } from "node:os";
 import { join } from "node:path";
 import type { LoadResult } from "./protocol";
@@ -16,6 +16,8 @@ export interface Round {
 	readonly gatewayCpu: number;
 	/** Cores busy with anything but the gateway and the load generator (other processes). */
 	readonly otherCpu: number;
+	/** Share of the machine's time its hypervisor gave to other guests (steal); 0 where unknown. */
+	readonly steal: number;
 }
 
 export interface Row {
@@ -36,6 +38,8 @@ export interface Summary {
 	readonly gatewayCpu: number;
 	readonly loadgenCpu: number;
 	readonly otherCpu: number;
+	/** The largest steal of the rounds. */
+	readonly steal: number;
 	/** Microseconds of the gateway's CPU time per answered request. */
 	readonly cpuMicrosPerRequest: number;
 	readonly non2xx: number;
@@ -74,6 +78,7 @@ export function summarise(rows: readonly Row[]): Summary[] {
 			gatewayCpu: median(row.rounds.map(round => round.gatewayCpu)),
 			loadgenCpu: Math.max(...row.rounds.map(round => round.load.cpu)),
 			otherCpu: Math.max(...row.rounds.map(round => round.otherCpu)),
+			steal: Math.max(...row.rounds.map(round => round.steal)),
 			cpuMicrosPerRequest: median(row.rounds.map(round => (round.load.rps > 0 ? (round.gatewayCpu * 1e6) / round.load.rps : Number.NaN))),
 			non2xx: row.rounds.reduce((sum, round) => sum + round.load.non2xx, 0),
 			errors: row.rounds.reduce((sum, round) => sum + round.load.errors, 0),
@@ -92,6 +97,27 @@ export function cpuTimes(): { busy: number; total: number } {
 		busy += all - times.idle;
 	}
 	return { busy, total };
+}
+
+/**
+ * Steal and total time of the machine so far, in ticks, from Linux's /proc/stat: time a virtual
+ * machine's cores were ready to run but its hypervisor ran another guest. On a shared host it
+ * comes and goes with the neighbours' load, and a round that lost much of it measured them.
+ * Zeros where /proc/stat cannot be read.
+ */
+export function stealTimes(): { steal: number; total: number } {
+	try {
+		const fields = (readFileSync("/proc/stat", "utf8").split("\n", 1)[0] ?? "").trim().split(/\s+/).slice(1, 9).map(Number);
+		return { steal: fields[7] ?? 0, total: fields.reduce((sum, value) => sum + value, 0) };
+	} catch {
+		return { steal: 0, total: 0 };
+	}
+}
+
+/** Share of the machine's time stolen between two `stealTimes()`. */
+export function stealShare(before: { steal: number; total: number }, after: { steal: number; total: number }): number {
+	const total = after.total - before.total;
+	return total > 0 ? Math.max(0, after.steal - before.steal) / total : 0;
 }
 
 /** Cores busy between two `cpuTimes()`. */
@@ -123,8 +149,8 @@ export interface ReportScenario {
 /** One table of every scenario and gateway, then how ours compares with each baseline. */
 export function markdown(summaries: readonly Summary[], scenarios: readonly ReportScenario[], labels: ReadonlyMap<string, string>, comparisons = true): string {
 	const lines = [
-		"| scenario | gateway | req/s (median) | ratio to plain | CPU µs/req | p50 ms | p99 ms | RSS MiB | gateway CPU | loadgen CPU | other CPU |",
-		"|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		"| scenario | gateway | req/s (median) | ratio to plain | CPU µs/req | p50 ms | p99 ms | RSS MiB | gateway CPU | loadgen CPU | other CPU | steal |",
+		"|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	];
 	const find = (scenario: string, id: string): Summary | undefined => summaries.find(row => row.scenario === scenario && row.gateway === id);
 	for (const scenario of scenarios) {
@@ -133,12 +159,12 @@ export function markdown(summaries: readonly Summary[], scenarios: readonly Repo
 			const label = `${scenario.id}: ${scenario.title}`;
 			const name = labels.get(id) ?? id;
 			if (s === undefined) {
-				lines.push(`| ${label} | ${name} | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a |`);
+				lines.push(`| ${label} | ${name} | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a |`);
 				continue;
 			}
 			const ratio = s.ratio === null ? "1.00" : fixed(s.ratio);
 			lines.push(
-				`| ${label} | ${name} | ${int(s.rps)} | ${ratio} | ${fixed(s.cpuMicrosPerRequest, 1)} | ${fixed(s.p50)} | ${fixed(s.p99)} | ${fixed(s.rssMiB, 1)} | ${percent(s.gatewayCpu)} | ${percent(s.loadgenCpu)} | ${percent(s.otherCpu)} |`
+				`| ${label} | ${name} | ${int(s.rps)} | ${ratio} | ${fixed(s.cpuMicrosPerRequest, 1)} | ${fixed(s.p50)} | ${fixed(s.p99)} | ${fixed(s.rssMiB, 1)} | ${percent(s.gatewayCpu)} | ${percent(s.loadgenCpu)} | ${percent(s.otherCpu)} | ${percent(s.steal)} |`
 			);
 		}
 	}

@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../test/support/gateway";
 import { serveCommand } from "../test/support/serve-command";
-import { exitError, track, withTimeout, type Gateway, type IssuerEnv, type Usage } from "./children";
+import { ChildGateway, exitError, nodeCommand, startupMs, track, withTimeout, type Gateway, type IssuerEnv, type Usage } from "./children";
 import type { GatewaySpec } from "./protocol";
 
 const ROOT = join(__dirname, "..");
@@ -38,8 +38,6 @@ function command(spec: GatewaySpec): { cwd: string; args: string[]; env: Record<
 /** Linux's USER_HZ, the unit of utime and stime in /proc/<pid>/stat. */
 const TICKS_PER_SECOND = 100;
 const PAGE_BYTES = 4096;
-// A loaded machine (CI beside other jobs) can take half a minute to compile and start a gateway.
-const STARTUP_MS = 90_000;
 
 /** Variables of ours or of the runner that a developer's shell may hold; the shipped process gets none of them. */
 const INHERITED = /^(JWT_|JWKS_|TRANSPORTER|SERVICES|SERVICEDIR|NODEID|NAMESPACE|METRICS|MOL_|DEV_ISSUER|NODE_ENV|PORT|LOGLEVEL|TRACING|WEB_CONCURRENCY|REQUEST_)/;
@@ -80,7 +78,8 @@ export class ShippedGateway implements Gateway {
 		const env = { ...cleanEnv(), ...started.env, NODE_ENV: "production", JWT_ISSUER: this.issuer.BENCH_ISSUER, PORT: String(port), METRICS_PORT: String(metricsPort), ...this.spec.env };
 		const profile = process.env.BENCH_CPU_PROF;
 		const nodeArgs = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
-		const child = spawn(process.execPath, [...nodeArgs, ...started.args], { cwd: started.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+		const [program, args] = nodeCommand([...nodeArgs, ...started.args], this.spec.callgrind);
+		const child = spawn(program, args, { cwd: started.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
 		track(child);
 		// Pino's lines are kept (the last few) for a failure report, never echoed while measuring.
 		const keep = (chunk: Buffer): void => {
@@ -93,11 +92,15 @@ export class ShippedGateway implements Gateway {
 		this.exited.catch(() => undefined);
 		this.url = `http://127.0.0.1:${port}`;
 		try {
-			await withTimeout(Promise.race([this.waitReady(), this.exited]), STARTUP_MS, `starting gateway ${this.spec.id}`);
+			await withTimeout(Promise.race([this.waitReady(), this.exited]), startupMs(this.spec), `starting gateway ${this.spec.id}`);
 		} catch (err) {
 			throw new Error(`${(err as Error).message}\n${this.output}`);
 		}
 		return this;
+	}
+
+	get pid(): number | undefined {
+		return this.child?.pid;
 	}
 
 	async usage(): Promise<Usage> {
@@ -111,7 +114,7 @@ export class ShippedGateway implements Gateway {
 
 	/** Ready is what an orchestrator waits for: /health/ready answers 200 (the keys are fetched). */
 	private async waitReady(): Promise<void> {
-		const deadline = Date.now() + STARTUP_MS;
+		const deadline = Date.now() + startupMs(this.spec);
 		while (Date.now() < deadline) {
 			try {
 				if ((await fetch(`${this.url}/health/ready`)).status === 200) return;
@@ -121,4 +124,9 @@ export class ShippedGateway implements Gateway {
 			await new Promise(resolve => setTimeout(resolve, 100));
 		}
 	}
+}
+
+/** A gateway of a run: the shipped process, or a baseline or variant built by bench/gateway.ts. */
+export function startGateway(spec: GatewaySpec, env: IssuerEnv): Gateway {
+	return spec.child === undefined ? new ShippedGateway(spec, env) : new ChildGateway({ ...spec, child: spec.child }, env);
 }

@@ -5,7 +5,9 @@
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { callgrindInstalled } from "../../bench/callgrind";
 import { run } from "../support/process";
+import { ciIsSet } from "../support/server-gate";
 
 jest.setTimeout(180_000);
 
@@ -101,3 +103,31 @@ describe("npm run bench (smoke)", () => {
 		expect(report).toMatch(/^RSS growth after the floods \(after GC\): -?[\d.]+ MiB/m);
 	});
 });
+
+/** valgrind is a tool of the machine, like the servers of other suites: missing, it fails CI and is a reported skip elsewhere. */
+function describeWithCallgrind(): jest.Describe {
+	if (callgrindInstalled()) return describe;
+	if (ciIsSet()) throw new Error("CI is set but valgrind (with callgrind_control) is not installed: apt-get install valgrind");
+	process.stderr.write("\n  SKIPPED: valgrind is not installed; the --instructions smoke is skipped.\n\n");
+	return describe.skip;
+}
+
+describeWithCallgrind()("npm run bench -- --instructions (smoke)", () => {
+	it("counts the instructions per request of every gateway under callgrind, and an RSA check per request shows", async () => {
+		const bench = run("npm", ["run", "-s", "bench", "--", "--instructions", "--smoke", "--scenarios", "A"], {});
+		const code = await bench.wait();
+		const report = bench.text;
+		expect({ code, tail: code === 0 ? "" : report.slice(-2000) }).toEqual({ code: 0, tail: "" });
+		expect(report).toMatch(/^Instructions per request, counted by valgrind's callgrind over 320 requests per gateway and scenario in 5 slices \(64 connections\),$/m);
+		const rows = rowsOf(report, "A: one RS256 token");
+		expect(rows.map(row => row.split("|")[2]?.trim())).toEqual(["plain moleculer-web, no auth", "plain moleculer-web, no auth, Moleculer's Prometheus metrics", "jwks-rsa + jsonwebtoken recipe", "ours, as shipped"]);
+		const perRequest = rows.map(reqPerSecond);
+		for (const count of perRequest) expect(count).toBeGreaterThan(10_000);
+		for (const row of rows) expect(row.split("|")[4]?.trim()).toMatch(/^[\d,]+ to [\d,]+$/);
+		expect(rows[0]?.split("|")[5]?.trim()).toBe("1.00");
+		// The recipe checks an RS256 signature in every request; the plain gateway checks nothing.
+		expect((perRequest[2] as number) / (perRequest[0] as number)).toBeGreaterThan(2);
+		expect(rowsOf(report, "B")).toEqual([]);
+	});
+});
+
