@@ -181,6 +181,23 @@ export function markdown(summaries: readonly Summary[], scenarios: readonly Repo
 	return lines.join("\n");
 }
 
+/**
+ * Ours against the plain gateway round by round: each round ran the two within seconds of each
+ * other, so a ratio taken inside a round cancels the host's slower drift, which the ratio of
+ * the two medians (the table's) does not. Both are shown; the table's is the headline.
+ */
+export function pairedRatioLines(rows: readonly Row[], scenarios: readonly ReportScenario[]): string[] {
+	const lines = ["", "| scenario | ours / plain, round by round (req/s) | median of those |", "|---|---|---:|"];
+	for (const scenario of scenarios) {
+		const rounds = (id: string) => rows.find(row => row.scenario === scenario.id && row.gateway === id)?.rounds ?? [];
+		const plain = rounds("none");
+		const ratios = rounds("ours").map((round, i) => round.load.rps / (plain[i]?.load.rps ?? Number.NaN)).filter(Number.isFinite);
+		if (ratios.length === 0) continue;
+		lines.push(`| ${scenario.id} | ${ratios.map(ratio => fixed(ratio)).join(", ")} | ${fixed(median(ratios))} |`);
+	}
+	return lines;
+}
+
 export function fixedRateLine(result: FixedRate): string {
 	return (
 		`Fixed rate, scenario A, ${int(result.rate)} req/s (open loop, median of rounds): no auth p50 ${fixed(result.none.p50)} ms, p99 ${fixed(result.none.p99)} ms; ` +

@@ -14,7 +14,7 @@ import { runFlood } from "./flood";
 import { ATTEMPTS, failures, fixedRate, progress, runScenario, type Measurer } from "./measure";
 import { runInstructions } from "./instructions";
 import { DECLARED_CLAIMS } from "./protocol";
-import { fixedRateLine, machine, markdown, summarise, writeResult, type Row } from "./report";
+import { fixedRateLine, machine, markdown, pairedRatioLines, summarise, writeResult, type Row } from "./report";
 import { startGateway } from "./shipped";
 import { mintFile, oneToken, TokenDir } from "./tokens";
 import { saturatingGenerator } from "./wrk";
@@ -84,6 +84,7 @@ async function runBench(bench: Bench): Promise<number> {
 		`Load generator: ${saturatingGenerator() === "wrk" ? "wrk, 1 thread" : "autocannon"} (fixed rate: our open-loop client); ours: ${SHIPPED_COMMAND}`,
 		"",
 		markdown(summaries, scenarios, labels, !args.costs),
+		...(args.costs ? [] : pairedRatioLines(rows, scenarios)),
 		...(args.costs ? [] : comparisonLines(summaries)),
 		"",
 		...(latency === null ? [] : [fixedRateLine(latency)]),
