@@ -11,7 +11,7 @@ import { coresBusy, cpuTimes, median, stealShare, stealTimes, type FixedRate, ty
 /** Other processes may use this much of a core during a measurement before it is taken again. */
 const BUSY_LIMIT = 0.25;
 /** The hypervisor may take this share of the machine's time during a measurement before it is taken again. */
-const STEAL_LIMIT = 0.15;
+export const STEAL_LIMIT = 0.15;
 export const ATTEMPTS = 3;
 
 export interface Scenario {

@@ -11,7 +11,7 @@ import { parseArgs, type BenchArgs } from "./args";
 import { killChildren, LoadGenerator, spawnTs, stopChildren, withTimeout, type IssuerEnv } from "./children";
 import { capacityLine, comparisonLines, costTable, COST_GATEWAYS, MAIN_GATEWAYS, scenariosOf, SHIPPED_COMMAND } from "./gateways";
 import { runFlood } from "./flood";
-import { ATTEMPTS, failures, fixedRate, progress, runScenario, type Measurer } from "./measure";
+import { ATTEMPTS, failures, fixedRate, progress, runScenario, STEAL_LIMIT, type Measurer } from "./measure";
 import { runInstructions } from "./instructions";
 import { DECLARED_CLAIMS } from "./protocol";
 import { fixedRateLine, machine, markdown, pairedRatioLines, summarise, writeResult, type Row } from "./report";
@@ -92,7 +92,7 @@ async function runBench(bench: Bench): Promise<number> {
 		...(args.costs ? ["", costTable(rows)] : []),
 		"req/s, p50, p99 and CPU µs/req: medians of the rounds; RSS: largest after a round. CPU: share of one core used during the rounds by the gateway,",
 		"the load generator, and all other processes; steal: largest share of the machine's time its hypervisor gave to other guests in a round",
-		`(a round is taken again, up to ${ATTEMPTS} times, when others use more than a quarter of a core or steal is above 15 %; the least disturbed attempt counts).`,
+		`(a round is taken again, up to ${ATTEMPTS} times, when others use more than a quarter of a core or steal is above ${STEAL_LIMIT * 100} %; the least disturbed attempt counts).`,
 		""
 	].join("\n");
 	process.stdout.write(report);
