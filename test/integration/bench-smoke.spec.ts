@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { callgrindInstalled } from "../../bench/callgrind";
 import { run } from "../support/process";
-import { ciIsSet } from "../support/server-gate";
+import { describeWhen } from "../support/server-gate";
 
 jest.setTimeout(180_000);
 
@@ -105,14 +105,9 @@ describe("npm run bench (smoke)", () => {
 });
 
 /** valgrind is a tool of the machine, like the servers of other suites: missing, it fails CI and is a reported skip elsewhere. */
-function describeWithCallgrind(): jest.Describe {
-	if (callgrindInstalled()) return describe;
-	if (ciIsSet()) throw new Error("CI is set but valgrind (with callgrind_control) is not installed: apt-get install valgrind");
-	process.stderr.write("\n  SKIPPED: valgrind is not installed; the --instructions smoke is skipped.\n\n");
-	return describe.skip;
-}
+const describeWithCallgrind = describeWhen(callgrindInstalled(), "valgrind (with callgrind_control) is not installed: apt-get install valgrind", "the --instructions smoke is skipped");
 
-describeWithCallgrind()("npm run bench -- --instructions (smoke)", () => {
+describeWithCallgrind("npm run bench -- --instructions (smoke)", () => {
 	it("counts the instructions per request of every gateway under callgrind, and an RSA check per request shows", async () => {
 		const bench = run("npm", ["run", "-s", "bench", "--", "--instructions", "--smoke", "--scenarios", "A"], {});
 		const code = await bench.wait();

@@ -15,7 +15,7 @@ import type { HttpAnswer } from "../support/gateway";
 import { bearer } from "../support/gateway";
 import { KeyServer } from "../support/key-server";
 import type { Running } from "../support/process";
-import { ciIsSet, describeWhenAnswering } from "../support/server-gate";
+import { describeWhen, describeWhenAnswering } from "../support/server-gate";
 import { jsApp, JS_APP_PACKAGE, tsApp, TS_APP_PACKAGE } from "./app-sources";
 import { FreshApp, installApps, packRepository, type PackedPackage } from "./fresh-app";
 import { describeCombination, nodeBinary, nodeMajor, requestedCombinations, unsupportedReason, type Combination, type Outcome } from "./matrix";
@@ -88,15 +88,8 @@ function prepare(combo: Combination, index: number): Outcome<Prepared> {
 
 /** `describe` when prepared; with CI set a failure fails the file, otherwise the suite is a reported skip. */
 function describeWhenPrepared(combo: Combination, prepared: Outcome<Prepared>): jest.Describe {
-	if (prepared.ok) return describe;
-	const line = `${describeCombination(combo)}: ${prepared.error}`;
-	if (ciIsSet()) {
-		// A declaration that throws fails the file without running its hooks: clean up here.
-		rmSync(workDir, { recursive: true, force: true });
-		throw new Error(`CI is set but the package could not be set up for ${line}`);
-	}
-	process.stderr.write(`\n  SKIPPED: ${line}\n\n`);
-	return describe.skip;
+	const line = prepared.ok ? "" : `${describeCombination(combo)}: ${prepared.error}`;
+	return describeWhen(prepared.ok, `the package could not be set up for ${line}`, "its suite is skipped", () => rmSync(workDir, { recursive: true, force: true }));
 }
 
 /**

@@ -8,7 +8,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, waitFor } from "./gateway";
-import { ciIsSet } from "./server-gate";
+import { describeWhen } from "./server-gate";
 
 export interface SecureNats {
 	readonly port: number;
@@ -76,8 +76,5 @@ export async function startSecureNats(): Promise<SecureNats> {
 /** `describe` when the nats-server and openssl binaries run; `describe.skip` (announced) off CI otherwise. */
 export function describeWithNatsServer(): jest.Describe {
 	const ok = [["nats-server", "--version"], ["openssl", "version"]].every(([binary, arg]) => spawnSync(binary as string, [arg as string], { timeout: 5000 }).status === 0);
-	if (ok) return describe;
-	if (ciIsSet()) throw new Error("CI is set but nats-server or openssl cannot be run");
-	process.stderr.write("\n  SKIPPED: nats-server or openssl is missing; the transporter trust suite is skipped.\n\n");
-	return describe.skip;
+	return describeWhen(ok, "nats-server or openssl cannot be run", "the transporter trust suite is skipped");
 }

@@ -11,13 +11,25 @@ export function ciIsSet(): boolean {
 }
 
 /**
+ * `describe` when `available`. Otherwise, with CI set, the file fails, naming what is `missing`
+ * (a throw while collecting, so no hook runs: `beforeFailing` cleans up first); without CI,
+ * `describe.skip`, announced with what is missing and what is `skipped`.
+ */
+export function describeWhen(available: boolean, missing: string, skipped: string, beforeFailing?: () => void): jest.Describe {
+	if (available) return describe;
+	if (ciIsSet()) {
+		beforeFailing?.();
+		throw new Error(`CI is set but ${missing}`);
+	}
+	process.stderr.write(`\n  SKIPPED: ${missing}; ${skipped}.\n\n`);
+	return describe.skip;
+}
+
+/**
  * `describe` when `probe` (a Node script run with the URL as its argument, exiting 0 when the
  * server answers as it should) succeeds; `describe.skip` (announced) off CI otherwise.
  */
 export function describeWhenAnswering(server: string, url: string, probe: string): jest.Describe {
 	const answer = spawnSync(process.execPath, ["-e", probe, url], { timeout: 3000 });
-	if (answer.status === 0) return describe;
-	if (ciIsSet()) throw new Error(`CI is set but no ${server} server answers at ${url}`);
-	process.stderr.write(`\n  SKIPPED: no ${server} server at ${url}; the ${server} suites of this file are skipped.\n\n`);
-	return describe.skip;
+	return describeWhen(answer.status === 0, `no ${server} server answers at ${url}`, `the ${server} suites of this file are skipped`);
 }
