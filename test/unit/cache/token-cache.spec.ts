@@ -22,6 +22,26 @@ describe("the verified-token cache", () => {
 		expect(new Set([first.claims, second.claims, third.claims, fourth.ok ? fourth.claims : null]).size).toBe(4);
 	});
 
+	it("gives each caller its own copy of nested claims too: objects in arrays, arrays in arrays, arrays in objects", async () => {
+		const nested = { groups: [{ name: "admins", ids: [1, 2] }], matrix: [[1], [2]], org: { units: ["a"] } };
+		const token = c.issuer.mint(c.issuer.keys[0], { sub: "alice", now: c.now, claims: nested });
+		await c.auth.verify(token);
+		await c.auth.verify(token);
+		const hit = await c.auth.verify(token);
+		expect(c.counts).toEqual({ hit: 1, miss: 2 });
+		if (!hit.ok) throw new Error(hit.reason);
+		const claims = hit.claims as unknown as typeof nested;
+		expect(claims).toMatchObject(nested);
+		(claims.groups[0] as { name: string }).name = "eve";
+		claims.groups[0]?.ids.push(3);
+		claims.matrix[1]?.push(3);
+		claims.org.units.push("b");
+		const again = await c.auth.verify(token);
+		expect(c.counts).toEqual({ hit: 2, miss: 2 });
+		expect(again.ok && again.claims).toMatchObject(nested);
+		expect(again.ok && (again.claims as unknown as typeof nested).groups[0]).toEqual({ name: "admins", ids: [1, 2] });
+	});
+
 	it("answers a hit at once, with a verdict and no promise, from the LRU and from the connection's memo", async () => {
 		const token = c.issuer.mint(c.issuer.keys[0], { sub: "alice", now: c.now });
 		const connection = {};
