@@ -38,7 +38,7 @@ describe("npm run bench (smoke)", () => {
 		expect({ code, tail: code === 0 ? "" : report.slice(-2000) }).toEqual({ code: 0, tail: "" });
 		expect(report).toMatch(/^Machine: .+, \d+ cores/m);
 		expect(report).toMatch(/^Node v24\./m);
-		expect(report).toContain(`Load generator: ${described} (fixed rate: our open-loop client); ours: npm run serve's command (node --max-semi-space-size=16 bin/serve.js`);
+		expect(report).toContain(`Load generator: ${described} (fixed rate: our open-loop client); ours: npm run serve's command (node --max-semi-space-size=16 --no-memory-reducer bin/serve.js`);
 
 		for (const scenario of ["A: one RS256 token", "B: 2,000 RS256 tokens"]) {
 			const rows = rowsOf(report, scenario);

@@ -31,7 +31,8 @@ const MiB = 1024 * 1024;
  * short-lived garbage survives a few scavenges, new_space going from 32 to 64 MiB (and 95 to
  * 162 MiB of reserved heap on the host of issue 16) in one step some time after the warm-up, which
  * is most of the RSS growth. Capping the semi-space keeps that step out: the flag is in the
- * start command (`npm run serve`, the Docker image), and the soak's gateway gets the same.
+ * start command (`npm run serve`, the Docker image, with the memory reducer off: bench/HISTORY.md),
+ * and the soak's gateway gets the same flags.
  */
 export const GATEWAY_HEAP_FLAGS = serveCommand().nodeFlags;
 const WARM_UP_MS = 20_000;
