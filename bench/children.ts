@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { serveCommand } from "../test/support/serve-command";
 import { callgrindPrefix } from "./callgrind";
 import type { ChildKind, GatewayMessage, GatewaySpec, LoadJob, LoadMessage, LoadResult } from "./protocol";
 
@@ -39,8 +40,8 @@ export function startupMs(spec: GatewaySpec): number {
 	return spec.callgrind === undefined ? 90_000 : 600_000;
 }
 
-export function spawnTs(entry: string, args: string[], env: Record<string, string>, label: string, callgrind?: string): ChildProcess {
-	const [command, commandArgs] = nodeCommand([...gatewayArgs(entry), "--import", TSX_LOADER, join(__dirname, entry), ...args], callgrind);
+export function spawnTs(entry: string, args: string[], env: Record<string, string>, label: string, callgrind?: string, nodeFlags: readonly string[] = []): ChildProcess {
+	const [command, commandArgs] = nodeCommand([...nodeFlags, ...gatewayArgs(entry), "--import", TSX_LOADER, join(__dirname, entry), ...args], callgrind);
 	const child = spawn(command, commandArgs, {
 		cwd: join(__dirname, ".."),
 		env: { ...process.env, ...env },
@@ -103,6 +104,13 @@ export interface IssuerEnv {
 }
 
 /** A baseline (or the bare-broker variant) built by bench/gateway.ts, answering over IPC. */
+/**
+ * Children that run our api service get the shipped command's Node flags, so a cost variant
+ * compares with ours as it runs (without `--no-memory-reducer` a variant counted after its wait
+ * read ~35,000 instructions a request more); the baselines keep Node's defaults, as a user runs them.
+ */
+const OUR_SERVICE: ReadonlySet<ChildKind> = new Set(["bare", "bare-declared"]);
+
 export class ChildGateway implements Gateway {
 	url = "";
 	private readonly child: ChildProcess;
@@ -112,7 +120,8 @@ export class ChildGateway implements Gateway {
 		readonly spec: GatewaySpec & { readonly child: ChildKind },
 		env: IssuerEnv
 	) {
-		this.child = spawnTs("gateway.ts", [spec.child], { ...env, ...spec.env }, `gateway ${spec.id}`, spec.callgrind);
+		const nodeFlags = OUR_SERVICE.has(spec.child) ? serveCommand().nodeFlags : [];
+		this.child = spawnTs("gateway.ts", [spec.child], { ...env, ...spec.env }, `gateway ${spec.id}`, spec.callgrind, nodeFlags);
 		this.exited = exitError(this.child, `gateway ${spec.label}`);
 		this.exited.catch(() => undefined);
 	}
