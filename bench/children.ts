@@ -103,7 +103,6 @@ export interface IssuerEnv {
 	readonly BENCH_JWKS_URI: string;
 }
 
-/** A baseline (or the bare-broker variant) built by bench/gateway.ts, answering over IPC. */
 /**
  * Children that run our api service get the shipped command's Node flags, so a cost variant
  * compares with ours as it runs (without `--no-memory-reducer` a variant counted after its wait
@@ -111,6 +110,7 @@ export interface IssuerEnv {
  */
 const OUR_SERVICE: ReadonlySet<ChildKind> = new Set(["bare", "bare-declared"]);
 
+/** A baseline (or the bare-broker variant) built by bench/gateway.ts, answering over IPC. */
 export class ChildGateway implements Gateway {
 	url = "";
 	private readonly child: ChildProcess;
