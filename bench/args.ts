@@ -5,6 +5,8 @@ export interface BenchArgs {
 	readonly rounds: number;
 	/** Seconds per measurement. */
 	readonly duration: number;
+	/** Seconds of each slice a saturating measurement is cut into, interleaved with the other gateways'. */
+	readonly slice: number;
 	/** Seconds of warm-up per gateway and scenario. */
 	readonly warmup: number;
 	/** Distinct valid tokens per algorithm for scenario B. */
@@ -30,6 +32,9 @@ export type ScenarioId = (typeof SCENARIO_IDS)[number];
 export const USAGE = `npm run bench -- [options]
   --rounds N          interleaved rounds per scenario (default 5; smoke 1)
   --duration S        seconds per measurement (default 5; smoke 1)
+  --slice S           a saturating measurement is taken as slices of S seconds, each gateway's
+                      slices interleaved with the others' within the round (default 1; at most
+                      --duration; equal to --duration: one piece, as before)
   --warmup S          seconds of warm-up per gateway and scenario (default 2; smoke 1)
   --tokens N          distinct valid tokens per algorithm for scenario B (default 50000; smoke 2000)
   --connections N     concurrent connections (default 64)
@@ -76,17 +81,21 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
 			continue;
 		}
 		const [name, inline] = arg.split("=", 2) as [string, string | undefined];
-		if (!["--rounds", "--duration", "--warmup", "--tokens", "--connections", "--rate", "--flood-count", "--scenarios", "--requests"].includes(name)) {
+		if (!["--rounds", "--duration", "--slice", "--warmup", "--tokens", "--connections", "--rate", "--flood-count", "--scenarios", "--requests"].includes(name)) {
 			throw new Error(`unknown option ${arg}\n\n${USAGE}`);
 		}
 		given.set(name, inline ?? argv[++i]);
 	}
 	const smoke = given.has("--smoke");
 	const option = (name: string, fallback: number, integer = true): number => (given.has(name) ? positive(name, given.get(name), integer) : fallback);
+	const duration = option("--duration", smoke ? 1 : 5, false);
+	const slice = option("--slice", 1, false);
+	if (slice > duration) throw new Error(`--slice (${slice} s) cannot be longer than --duration (${duration} s)\n\n${USAGE}`);
 	return {
 		smoke,
 		rounds: option("--rounds", smoke ? 1 : 5),
-		duration: option("--duration", smoke ? 1 : 5, false),
+		duration,
+		slice,
 		warmup: option("--warmup", smoke ? 1 : 2, false),
 		tokens: option("--tokens", smoke ? 2000 : 50_000),
 		connections: option("--connections", 64),

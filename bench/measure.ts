@@ -87,9 +87,56 @@ export function roundOrder<T>(gateways: readonly T[], round: number): T[] {
 	return [...gateways.slice(turn), ...gateways.slice(0, turn)];
 }
 
-/** Warm-up for each gateway, then rounds that alternate between the gateways. */
+/** How many slices a measurement of `duration` seconds is taken in (bench/args.ts: --slice). */
+export function slicesOf(args: { readonly duration: number; readonly slice: number }): number {
+	return Math.max(1, Math.round(args.duration / args.slice));
+}
+
+/**
+ * One gateway's slices of a round as one measurement: its requests over the time they took;
+ * p50 and p99 the medians of the slices', the shares averaged over time, RSS after the last.
+ */
+export function combined(slices: readonly Round[]): Round {
+	const last = slices[slices.length - 1];
+	if (last === undefined) throw new Error("a round needs at least one slice");
+	if (slices.length === 1) return last;
+	const loads = slices.map(slice => slice.load);
+	const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
+	const duration = sum(loads.map(load => load.duration));
+	const timeWeighted = (share: (round: Round) => number): number => sum(slices.map(round => share(round) * round.load.duration)) / duration;
+	const statusCodes: Record<string, number> = {};
+	for (const load of loads) for (const [status, count] of Object.entries(load.statusCodes)) statusCodes[status] = (statusCodes[status] ?? 0) + count;
+	const requests = sum(loads.map(load => load.requests));
+	return {
+		load: {
+			requests,
+			duration,
+			rps: requests / duration,
+			p50: median(loads.map(load => load.p50)),
+			p99: median(loads.map(load => load.p99)),
+			max: Math.max(...loads.map(load => load.max)),
+			non2xx: sum(loads.map(load => load.non2xx)),
+			errors: sum(loads.map(load => load.errors)),
+			statusCodes,
+			cpu: timeWeighted(round => round.load.cpu)
+		},
+		rss: last.rss,
+		gatewayCpu: timeWeighted(round => round.gatewayCpu),
+		otherCpu: timeWeighted(round => round.otherCpu),
+		steal: timeWeighted(round => round.steal)
+	};
+}
+
+/**
+ * Warm-up for each gateway, then rounds that alternate between the gateways. Within a round
+ * each gateway's measurement is cut into slices (--slice, 1 s by default), taken in turn with
+ * the other gateways' slices: this host's speed swings by half within seconds (steal, a
+ * neighbour's load on the shared core), and a gateway measured 15 s after another saw a
+ * different machine; one second apart, both see nearly the same one.
+ */
 export async function runScenario(m: Measurer, scenario: Scenario): Promise<Row[]> {
 	const { rounds, warmup, duration, connections } = m.args;
+	const slices = slicesOf(m.args);
 	const saturate = (kind: string, seconds: number) => (url: string): JobSpec => ({ type: "saturate", url, connections, duration: seconds, tokens: scenario.tokens(kind) });
 	const sent = new Map<string, number>();
 	const measured = new Map<string, Round[]>(scenario.gateways.map(kind => [kind, []]));
@@ -98,10 +145,19 @@ export async function runScenario(m: Measurer, scenario: Scenario): Promise<Row[
 		sent.set(kind, warm.load.requests);
 	}
 	for (let round = 1; round <= rounds; round++) {
-		for (const kind of roundOrder(scenario.gateways, round)) {
-			const result = await measure(m, kind, saturate(kind, duration), `${scenario.id} round ${round}/${rounds} ${kind}`);
+		const taken = new Map<string, Round[]>(scenario.gateways.map(kind => [kind, []]));
+		for (let slice = 1; slice <= slices; slice++) {
+			for (const kind of roundOrder(scenario.gateways, round + slice - 1)) {
+				const label = `${scenario.id} round ${round}/${rounds}${slices > 1 ? ` slice ${slice}/${slices}` : ""} ${kind}`;
+				const result = await measure(m, kind, saturate(kind, duration / slices), label);
+				taken.get(kind)?.push(result);
+				sent.set(kind, (sent.get(kind) ?? 0) + result.load.requests);
+			}
+		}
+		for (const kind of scenario.gateways) {
+			const result = combined(taken.get(kind) ?? []);
+			if (slices > 1) progress(`${scenario.id} round ${round}/${rounds} ${kind}: ${describe(result)}`);
 			measured.get(kind)?.push(result);
-			sent.set(kind, (sent.get(kind) ?? 0) + result.load.requests);
 		}
 	}
 	return scenario.gateways.map(kind => ({ scenario: scenario.id, gateway: kind, rounds: measured.get(kind) ?? [], tokensSent: sent.get(kind) ?? 0 }));

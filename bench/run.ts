@@ -11,7 +11,7 @@ import { parseArgs, type BenchArgs } from "./args";
 import { killChildren, LoadGenerator, spawnTs, stopChildren, withTimeout, type IssuerEnv } from "./children";
 import { capacityLine, comparisonLines, costTable, COST_GATEWAYS, MAIN_GATEWAYS, scenariosOf, SHIPPED_COMMAND } from "./gateways";
 import { runFlood } from "./flood";
-import { ATTEMPTS, failures, fixedRate, progress, runScenario, STEAL_LIMIT, type Measurer } from "./measure";
+import { ATTEMPTS, failures, fixedRate, progress, runScenario, slicesOf, STEAL_LIMIT, type Measurer } from "./measure";
 import { runInstructions } from "./instructions";
 import { DECLARED_CLAIMS } from "./protocol";
 import { fixedRateLine, machine, markdown, pairedRatioLines, summarise, writeResult, type Row } from "./report";
@@ -80,7 +80,7 @@ async function runBench(bench: Bench): Promise<number> {
 	const report = [
 		"",
 		`Machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, ${info.os}`,
-		`Node ${info.node}; ${args.rounds} round(s) x ${args.duration} s per measurement, ${args.warmup} s warm-up, ${args.connections} connections, pipelining 1${args.smoke ? " (smoke)" : ""}`,
+		`Node ${info.node}; ${args.rounds} round(s) x ${args.duration} s per measurement (saturating: ${slicesOf(args)} slice(s) interleaved), ${args.warmup} s warm-up, ${args.connections} connections, pipelining 1${args.smoke ? " (smoke)" : ""}`,
 		`Load generator: ${saturatingGenerator() === "wrk" ? "wrk, 1 thread" : "autocannon"} (fixed rate: our open-loop client); ours: ${SHIPPED_COMMAND}`,
 		"",
 		markdown(summaries, scenarios, labels, !args.costs),
@@ -110,7 +110,7 @@ function budget(args: BenchArgs): number {
 	if (args.flood) return 180 + (args.floodCount * 2 * 2) / 1000;
 	// Under callgrind: minutes to start; up to 20 ms a request (the recipe's RSA checks, instrumented).
 	if (args.instructions) return 900 + (args.tokens / 1000) * 2 + 16 * (args.requests + 500) * 0.02 + 16 * 20_000 * 0.003;
-	const measurements = (16 + 2) * args.rounds * (args.duration + 2) * ATTEMPTS;
+	const measurements = (16 + 2) * args.rounds * (args.duration + 2 * slicesOf(args)) * ATTEMPTS;
 	return 180 + (args.tokens / 1000) * 2 + 16 * (args.warmup + 2) + measurements;
 }
 
