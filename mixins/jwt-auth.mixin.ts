@@ -5,6 +5,8 @@
  * and body comes from the reason table.
  */
 import type { Context, Service, ServiceSchema, Span } from "moleculer";
+// Imported: the global `performance` is a lazy getter of Node's that runs on every read.
+import { performance } from "node:perf_hooks";
 import ApiGateway from "moleculer-web";
 import type { IncomingRequest } from "moleculer-web";
 import { Authenticator, bearerToken, challengeFor, isPending, parseClaimPath, REASONS, reject, RequirementMemo, resourceMetadataUrl, unmetDemand, type AuthConfig, type ClaimPath, type Rejection, type Requirement, type Verdict } from "../lib/auth";

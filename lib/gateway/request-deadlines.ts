@@ -8,6 +8,7 @@
  * for the distributed timeout of nested calls. A late call fails up to `CHECK_INTERVAL_MS`
  * after its deadline instead of on it.
  */
+import { performance } from "node:perf_hooks";
 import { Stream } from "node:stream";
 import { Errors, type ActionHandler, type ActionSchema, type Context, type Middleware, type ServiceBroker } from "moleculer";
 
@@ -19,6 +20,43 @@ const TIMEOUT_METRIC = "moleculer.request.timeout.total";
 interface InFlight {
 	readonly deadline: number;
 	readonly expire: () => void;
+	/** Its place in the in-flight list while it is there; -1 once answered or expired. */
+	slot: number;
+}
+
+/**
+ * The calls in flight: added at the end, removed by moving the last one into the gap. A Set
+ * did the same with a hash per call and shrank its table each time the calls in flight
+ * drained (~650 instructions a request under callgrind, of a cached token's ~140,000).
+ */
+class InFlightList {
+	private readonly calls: InFlight[] = [];
+
+	get size(): number {
+		return this.calls.length;
+	}
+
+	add(call: InFlight): void {
+		call.slot = this.calls.length;
+		this.calls.push(call);
+	}
+
+	delete(call: InFlight): void {
+		const slot = call.slot;
+		if (slot < 0) return;
+		call.slot = -1;
+		const last = this.calls.pop() as InFlight;
+		if (last === call) return;
+		this.calls[slot] = last;
+		last.slot = slot;
+	}
+
+	/** Those whose deadline has passed, taken out of the list. */
+	takeExpired(now: number): InFlight[] {
+		const expired = this.calls.filter(call => call.deadline <= now);
+		for (const call of expired) this.delete(call);
+		return expired;
+	}
 }
 
 interface ActionFacts {
@@ -28,16 +66,11 @@ interface ActionFacts {
 }
 
 export function requestDeadlines(broker: ServiceBroker): Middleware {
-	const inFlight = new Set<InFlight>();
+	const inFlight = new InFlightList();
 	let checker: NodeJS.Timeout | null = null;
 
 	function check(): void {
-		const now = performance.now();
-		for (const call of inFlight) {
-			if (call.deadline > now) continue;
-			inFlight.delete(call);
-			call.expire();
-		}
+		for (const call of inFlight.takeExpired(performance.now())) call.expire();
 		if (inFlight.size === 0 && checker !== null) {
 			clearInterval(checker);
 			checker = null;
@@ -64,7 +97,7 @@ export function requestDeadlines(broker: ServiceBroker): Middleware {
 			const answer = handler(ctx);
 			if (!isThenable(answer)) return answer;
 			return new Promise((resolve, reject) => {
-				const call: InFlight = { deadline: performance.now() + timeout, expire: () => reject(timedOut(ctx, action, timeout)) };
+				const call: InFlight = { deadline: performance.now() + timeout, expire: () => reject(timedOut(ctx, action, timeout)), slot: -1 };
 				inFlight.add(call);
 				checker ??= setInterval(check, CHECK_INTERVAL_MS);
 				answer.then(

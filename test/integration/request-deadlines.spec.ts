@@ -6,6 +6,8 @@ import { Errors, ServiceBroker, type Context } from "moleculer";
 import { brokerMiddlewares } from "../../lib/gateway/broker-middlewares";
 import { CHECK_INTERVAL_MS } from "../../lib/gateway/request-deadlines";
 import { CaptureLogger } from "../support/capture-logger";
+import { bearer, get, startGateway, type Gateway } from "../support/gateway";
+import { KeyServer } from "../support/key-server";
 
 const REQUEST_TIMEOUT_MS = 100;
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
@@ -120,5 +122,44 @@ describe("request deadlines", () => {
 		expect(timers() - before).toBe(400 + 1);
 		const outcomes = await Promise.all(calls);
 		expect(outcomes.filter((outcome, i) => outcome === (i % 2 === 0 ? "answered" : "timed out"))).toHaveLength(400);
+	});
+});
+
+/**
+ * The gateway's `rest` action has no deadline of its own (api.service.ts): an HTTP request is
+ * still cut at requestTimeout, by the deadline of the call it makes to the service.
+ */
+describe("request deadlines behind the gateway", () => {
+	const TIMEOUT_MS = 150;
+	let issuer: KeyServer;
+	let gateway: Gateway;
+
+	beforeAll(async () => {
+		issuer = await new KeyServer().start();
+		issuer.addKey("RS256", "deadline-key");
+		gateway = await startGateway(
+			{ JWT_ISSUER: issuer.issuer },
+			{
+				broker: { requestTimeout: TIMEOUT_MS, internalMiddlewares: false, middlewares: brokerMiddlewares({ actionMetrics: false }) as never },
+				services: [{ name: "protected", actions: { get: { auth: "required", handler: () => sleep(3000).then(() => ({ message: "too late" })) } } } as never]
+			}
+		);
+	});
+
+	afterAll(async () => {
+		await gateway.stop();
+		await issuer.stop();
+	});
+
+	it("answers 504 once the service's call is late, with the rest action untimed", async () => {
+		const rest = gateway.api.schema.actions as { rest: { timeout?: number } };
+		expect(rest.rest.timeout).toBe(0);
+		const startedAt = Date.now();
+		const res = await get(`${gateway.url}/api/protected`, bearer(issuer.mint()));
+		const took = Date.now() - startedAt;
+		expect(res.status).toBe(504);
+		expect(res.body).toMatchObject({ name: "RequestTimeoutError", data: { action: "protected.get" } });
+		expect(took).toBeGreaterThanOrEqual(TIMEOUT_MS);
+		expect(took).toBeLessThan(2000);
 	});
 });
