@@ -91,8 +91,8 @@ async function runBench(bench: Bench): Promise<number> {
 		...(capacity === null ? [] : [capacityLine(capacity, summaries)]),
 		...(args.costs ? ["", costTable(rows)] : []),
 		"req/s, p50, p99 and CPU µs/req: medians of the rounds; RSS: largest after a round. CPU: share of one core used during the rounds by the gateway,",
-		"the load generator, and all other processes; steal: largest share of the machine's time its hypervisor gave to other guests in a round",
-		`(a round is taken again, up to ${ATTEMPTS} times, when others use more than a quarter of a core or steal is above ${STEAL_LIMIT * 100} %; the least disturbed attempt counts).`,
+		"the load generator, and all other processes; steal: largest share of the machine's time its hypervisor gave to other guests in a round (over its slices)",
+		`(a measurement or slice is taken again, up to ${ATTEMPTS} times, when others use more than a quarter of a core or steal is above ${STEAL_LIMIT * 100} %; the least disturbed attempt counts).`,
 		""
 	].join("\n");
 	process.stdout.write(report);
