@@ -146,14 +146,17 @@ function restSpanTags(ctx: Context): Record<string, unknown> {
 	return { params: { req: { method: req.method, path: pathOf(req) } } };
 }
 
-// The whole HTTP request is never replayed by the broker's retry policy: the call to the
-// protected service is retried (on another node) by itself, and a replay would repeat it.
-// Nor timed as a whole: each call it makes to a service has its own deadline
-// (requestTimeout), and the checks before it are bounded by the key fetch's own timeout;
-// a second deadline around them cost every request a promise and a clock reading.
-// Its span is named and tagged by method and path: moleculer-web's own use `req.url`,
-// whose query string may carry a token.
-// (`timeout` is Moleculer's action option; its typings leave it out, so the object is not a literal in the schema.)
+/**
+ * The `rest` action (the whole HTTP request). Never replayed by the broker's retry policy: the
+ * call to the protected service is retried (on another node) by itself, and a replay would
+ * repeat it. Not timed as a whole: each call it makes to a service has its own deadline
+ * (requestTimeout), the token check before it runs in memory or on a signature thread, and a
+ * key fetch has its own (JWKS_TIMEOUT); a second deadline around them all cost every request
+ * a promise and a clock reading. Its span is
+ * named and tagged by method and path: moleculer-web's own use `req.url`, whose query string
+ * may carry a token. (Moleculer's typings leave out the action's `timeout`, so this is not a
+ * literal inside the schema.)
+ */
 const restAction = { retryPolicy: { enabled: false }, timeout: 0, tracing: { spanName: restSpanName, tags: restSpanTags } };
 
 export function createApiService(config: AppConfig): ServiceSchema {
