@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { serveCommand } from "../test/support/serve-command";
 import { callgrindPrefix } from "./callgrind";
-import type { ChildKind, GatewayMessage, GatewaySpec, LoadJob, LoadMessage, LoadResult } from "./protocol";
+import { runsOurService, type ChildKind, type GatewayMessage, type GatewaySpec, type LoadJob, type LoadMessage, type LoadResult } from "./protocol";
 
 const TSX_LOADER = pathToFileURL(require.resolve("tsx")).href;
 const children = new Set<ChildProcess>();
@@ -103,13 +103,6 @@ export interface IssuerEnv {
 	readonly BENCH_JWKS_URI: string;
 }
 
-/**
- * Children that run our api service get the shipped command's Node flags, so a cost variant
- * compares with ours as it runs (without `--no-memory-reducer` a variant counted after its wait
- * read ~35,000 instructions a request more); the baselines keep Node's defaults, as a user runs them.
- */
-const OUR_SERVICE: ReadonlySet<ChildKind> = new Set(["bare", "bare-declared"]);
-
 /** A baseline (or the bare-broker variant) built by bench/gateway.ts, answering over IPC. */
 export class ChildGateway implements Gateway {
 	url = "";
@@ -120,7 +113,10 @@ export class ChildGateway implements Gateway {
 		readonly spec: GatewaySpec & { readonly child: ChildKind },
 		env: IssuerEnv
 	) {
-		const nodeFlags = OUR_SERVICE.has(spec.child) ? serveCommand().nodeFlags : [];
+		// Children that run our api service get the shipped command's Node flags, so a cost variant
+		// compares with ours as it runs (without `--no-memory-reducer` a variant counted after its
+		// wait read ~35,000 instructions a request more); the baselines keep Node's defaults.
+		const nodeFlags = runsOurService(spec.child) ? serveCommand().nodeFlags : [];
 		this.child = spawnTs("gateway.ts", [spec.child], { ...env, ...spec.env }, `gateway ${spec.id}`, spec.callgrind, nodeFlags);
 		this.exited = exitError(this.child, `gateway ${spec.label}`);
 		this.exited.catch(() => undefined);

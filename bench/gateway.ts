@@ -17,7 +17,7 @@ import type { createApiService } from "../services/api.service";
 import ProtectedService from "../services/protected.service";
 import { recipeGateway } from "./baseline-recipe";
 import { LOOPBACK, plainGateway } from "./gateway-schema";
-import { declarationFor, type ChildKind, type GatewayMessage } from "./protocol";
+import { declarationFor, runsOurService, type ChildKind, type GatewayMessage } from "./protocol";
 
 function send(message: GatewayMessage): void {
 	process.send?.(message);
@@ -52,7 +52,7 @@ function declaredProtected(issuer: string): ServiceSchema {
 
 /** Moleculer's defaults for the baselines (its console logger prints only start and stop here). */
 function brokerOptions(kind: ChildKind): BrokerOptions {
-	if (kind === "bare" || kind === "bare-declared") return { logger: false, metrics: false, tracing: false };
+	if (runsOurService(kind)) return { logger: false, metrics: false, tracing: false };
 	if (kind === "none-metrics") return { metrics: { enabled: true, reporter: { type: "Prometheus", options: { port: 0 } } } };
 	return {};
 }
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
 	broker.createService(kind === "bare-declared" ? declaredProtected(issuer) : ProtectedService);
 	await broker.start();
 	const port = api.server.address().port;
-	if (kind === "bare" || kind === "bare-declared") await waitReady(`http://${LOOPBACK}:${port}`);
+	if (runsOurService(kind)) await waitReady(`http://${LOOPBACK}:${port}`);
 
 	process.on("message", (message: { type?: string; settle?: boolean }) => {
 		if (message.type !== "usage") return;

@@ -12,6 +12,11 @@
  */
 export type ChildKind = "none" | "none-metrics" | "recipe" | "bare" | "bare-declared";
 
+/** The children that run our api service (on a bare broker), not a baseline. */
+export function runsOurService(kind: ChildKind): boolean {
+	return kind === "bare" || kind === "bare-declared";
+}
+
 /**
  * Claims of every token of a `--costs` run, and the declaration of `bare-declared`'s
  * protected.get that they satisfy: one part of each kind an action may require.
