@@ -79,16 +79,20 @@ describe("IssuerKeyStore, timing and edges", () => {
 	});
 
 	it("moves the background refresh when a manual refresh succeeds, never adds one", async () => {
-		const keys = store({ cacheMaxAge: 400 });
+		const fetched: number[] = [];
+		const keys = store({ cacheMaxAge: 1000, events: { fetched: () => fetched.push(Date.now()), fetchStarted: (_issuer, cause) => started.push({ cause, at: Date.now() }) } });
 		keys.start();
 		await waitFor(() => keys.hasUsableKeys());
-		await sleep(100);
-		await keys.refreshNow();
-		// The first refresh was due 300 to 340 ms after the first fetch; the manual one put it 300 to 340 ms after itself.
 		await sleep(300);
-		expect(started.map(fetch => fetch.cause)).toEqual(["startup", "manual"]);
-		await waitFor(() => started.length === 3, 1000);
-		expect(started[2]?.cause).toBe("refresh");
+		await keys.refreshNow();
+		// Timestamps, not a sleep at the schedule's edge: a late timer only makes the refresh later.
+		// Unmoved, the first refresh would start 750 to 850 ms after the first fetch, about 450 to 550 ms
+		// after the manual one, and be the third fetch; moved, it starts 750 to 850 ms after the manual one.
+		await waitFor(() => started.length === 3, 3000);
+		expect(started.map(fetch => fetch.cause)).toEqual(["startup", "manual", "refresh"]);
+		expect((started[2]?.at as number) - (fetched[1] as number)).toBeGreaterThanOrEqual(745);
+		await sleep(300);
+		expect(started).toHaveLength(3);
 	});
 
 	it("answers from the current set without a promise: a key, or a key that does not fit", async () => {
