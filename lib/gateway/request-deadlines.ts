@@ -8,7 +8,6 @@
  * for the distributed timeout of nested calls. A late call fails up to `CHECK_INTERVAL_MS`
  * after its deadline instead of on it.
  */
-import { performance } from "node:perf_hooks";
 import { Stream } from "node:stream";
 import { Errors, type ActionHandler, type ActionSchema, type Context, type Middleware, type ServiceBroker } from "moleculer";
 
@@ -17,11 +16,30 @@ export const CHECK_INTERVAL_MS = 10;
 /** Moleculer's name for the series (METRIC.MOLECULER_REQUEST_TIMEOUT_TOTAL). */
 const TIMEOUT_METRIC = "moleculer.request.timeout.total";
 
-interface InFlight {
-	readonly deadline: number;
-	readonly expire: () => void;
+interface ActionFacts {
+	readonly timeout: number | undefined;
+	readonly name: string;
+	readonly service: string | null;
+}
+
+/** A call in flight: what its expiry needs, kept as fields rather than in a closure per call. */
+class InFlight {
 	/** Its place in the in-flight list while it is there; -1 once answered or expired. */
-	slot: number;
+	slot = -1;
+
+	constructor(
+		/** Milliseconds, as msOf reads them. */
+		readonly deadline: number,
+		readonly ctx: Context,
+		readonly action: ActionFacts,
+		readonly timeout: number,
+		readonly fail: (err: Error) => void
+	) {}
+}
+
+/** Milliseconds of `time`, a `process.hrtime()` reading: the clock `ctx.startHrTime` holds. */
+function msOf(time: [number, number]): number {
+	return time[0] * 1e3 + time[1] / 1e6;
 }
 
 /**
@@ -59,18 +77,12 @@ class InFlightList {
 	}
 }
 
-interface ActionFacts {
-	readonly timeout: number | undefined;
-	readonly name: string;
-	readonly service: string | null;
-}
-
 export function requestDeadlines(broker: ServiceBroker): Middleware {
 	const inFlight = new InFlightList();
 	let checker: NodeJS.Timeout | null = null;
 
 	function check(): void {
-		for (const call of inFlight.takeExpired(performance.now())) call.expire();
+		for (const call of inFlight.takeExpired(msOf(process.hrtime()))) call.fail(timedOut(call.ctx, call.action, call.timeout));
 		if (inFlight.size === 0 && checker !== null) {
 			clearInterval(checker);
 			checker = null;
@@ -93,11 +105,13 @@ export function requestDeadlines(broker: ServiceBroker): Middleware {
 			if (ctx.options.timeout == null) ctx.options.timeout = action.timeout ?? broker.options.requestTimeout;
 			const timeout = ctx.options.timeout ?? 0;
 			if (!(timeout > 0)) return handler(ctx);
-			if (!ctx.startHrTime) ctx.startHrTime = process.hrtime();
+			// One clock reading a call: the start Moleculer's nested calls count from, and the deadline's.
+			const startedAt = process.hrtime();
+			if (!ctx.startHrTime) ctx.startHrTime = startedAt;
 			const answer = handler(ctx);
 			if (!isThenable(answer)) return answer;
 			return new Promise((resolve, reject) => {
-				const call: InFlight = { deadline: performance.now() + timeout, expire: () => reject(timedOut(ctx, action, timeout)), slot: -1 };
+				const call = new InFlight(msOf(startedAt) + timeout, ctx, action, timeout, reject);
 				inFlight.add(call);
 				checker ??= setInterval(check, CHECK_INTERVAL_MS);
 				answer.then(
