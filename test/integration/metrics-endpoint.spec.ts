@@ -62,6 +62,11 @@ describe("the metrics endpoint as shipped", () => {
 		expect(metrics).toMatch(/^http_requests_total\{[^}]*route="GET \/api\/protected",status="401"\} 1$/m);
 		// Moleculer's reporter writes a histogram as its buckets, +Inf being the count.
 		expect(metrics).toMatch(/^http_request_duration_seconds_bucket\{[^}]*route="GET \/api\/protected",le="\+Inf"\} [1-9]/m);
+		// In seconds: each of the few requests above took far less than a second. (Moleculer's
+		// reporter writes a histogram's _sum and _count only with quantiles.)
+		const bucket = (le: string) => Number(new RegExp(`^http_request_duration_seconds_bucket\\{[^}]*route="GET /api/protected",le="${le.replace(/[+.]/g, "\\$&")}"\\} (\\d+)$`, "m").exec(metrics)?.[1]);
+		expect(bucket("+Inf")).toBeGreaterThanOrEqual(2);
+		expect(bucket("1")).toBe(bucket("+Inf"));
 		expect(metrics).toMatch(/^jwt_verifications_total\{[^}]*result="accepted",reason="none"\} [1-9]/m);
 		expect(metrics).toMatch(/^process_resident_memory_bytes\{[^}]*\} [1-9]/m);
 		// Moleculer's per-call series are off by default (METRICS_ACTIONS=true brings them back).
