@@ -9,7 +9,7 @@
 import { KeyServer } from "../test/support/key-server";
 import { parseArgs, type BenchArgs } from "./args";
 import { killChildren, LoadGenerator, spawnTs, stopChildren, withTimeout, type IssuerEnv } from "./children";
-import { capacityLine, comparisonLines, costTable, COST_GATEWAYS, MAIN_GATEWAYS, scenariosOf, SHIPPED_COMMAND } from "./gateways";
+import { capacityLine, comparisonLines, costTable, COST_GATEWAYS, MAIN_GATEWAYS, scenariosOf, SHIPPED_COMMAND, type ThreadCapacity } from "./gateways";
 import { runFlood } from "./flood";
 import { ATTEMPTS, failures, fixedRate, progress, runScenario, slicesOf, STEAL_LIMIT, type Measurer } from "./measure";
 import { runInstructions } from "./instructions";
@@ -28,15 +28,15 @@ export interface Bench {
 
 const MAX_FIXED_RATE = 5000;
 
-/** Ed25519 checks per second of the signature threads alone, in a child process of its own. */
-function threadCapacity(tokenFile: string, jwk: object, seconds: number): Promise<{ perSecond: number; threads: number }> {
+/** Ed25519 checks per second of the signature threads alone, in a child process of its own (bench/thread-capacity.ts). */
+function threadCapacity(tokenFile: string, jwk: object, seconds: number): Promise<ThreadCapacity> {
 	const child = spawnTs("thread-capacity.ts", [tokenFile, JSON.stringify(jwk), String(seconds)], {}, "thread capacity");
 	return withTimeout(
 		new Promise((resolve, reject) => {
 			child.once("message", resolve);
 			child.once("exit", code => reject(new Error(`thread capacity exited (${code}) without an answer`)));
 		}),
-		(seconds + 30) * 1000,
+		(2 * seconds + 30) * 1000,
 		"measuring the signature threads"
 	);
 }
