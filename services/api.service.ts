@@ -191,8 +191,7 @@ export function createApiService(config: AppConfig): ServiceSchema {
 			// Per-request info logs cost throughput and add nothing the metrics don't count.
 			logRequest: null,
 			logResponse: null,
-			// moleculer-web tries each alias in turn, a regular expression each: the busy route first.
-			routes: [apiRoute, healthRoute, resourceMetadataRoute(config.auth), ...(config.devIssuerUrl === null ? [] : [devIssuerRoute(config.devIssuerUrl)])]
+			routes: [healthRoute, resourceMetadataRoute(config.auth), apiRoute, ...(config.devIssuerUrl === null ? [] : [devIssuerRoute(config.devIssuerUrl)])]
 		},
 		actions: {
 			rest: restAction

@@ -52,6 +52,16 @@ describe("gateway over HTTP", () => {
 		expect(res.body).toEqual({ name: "UnAuthorizedError", message: "Unauthorized", code: 401, type: "NO_TOKEN", data: { reason: "no_token" } });
 	});
 
+	it("makes each alias's log text once, as moleculer-web's own", () => {
+		const aliases = (gateway.api as unknown as { aliases: { toString(): string }[] }).aliases;
+		expect(aliases.length).toBeGreaterThanOrEqual(3);
+		const moleculerWebs = (Object.getPrototypeOf(aliases[0]) as { toString(): string }).toString;
+		for (const alias of aliases) {
+			expect(Object.hasOwn(alias, "toString")).toBe(true);
+			expect(alias.toString()).toBe(moleculerWebs.call(alias));
+		}
+	});
+
 	it("ignores a token in the query string", async () => {
 		const res = await get(`${protectedUrl()}?access_token=${issuer.mint(ed)}`);
 		expect(res.status).toBe(401);
