@@ -65,15 +65,12 @@ export class CachedVerifier {
 	/** The key that verified a kept token is still in its issuer's usable key set. */
 	private readonly keyStillTrusted = (entry: CachedVerification): boolean => this.issuers.get(entry.verified.issuer)?.store.stillTrusts(entry.verified.key) === true;
 
-	/** The time rules of the token's issuer, now: expiry, not-before, issued-at and maximum age. */
-	private timeProblem(entry: CachedVerification): Verdict | null {
+	/** The time rules of the token's issuer at `now` (epoch ms): expiry, not-before, issued-at and maximum age. */
+	private timeProblem(entry: CachedVerification, now = this.now()): Verdict | null {
 		const trusted = this.issuers.get(entry.verified.issuer) as TrustedIssuerEntry;
-		return checkTimes(entry.times, trusted.rules, this.now() / 1000);
+		return checkTimes(entry.times, trusted.rules, now / 1000);
 	}
 
-	/** Both of the above at `now` (epoch ms), with one lookup of the issuer: the recall of every keep-alive request runs this. */
-	private readonly stillHolds = (entry: CachedVerification, now: number): boolean => {
-		const trusted = this.issuers.get(entry.verified.issuer);
-		return trusted !== undefined && trusted.store.stillTrusts(entry.verified.key) && checkTimes(entry.times, trusted.rules, now / 1000) === null;
-	};
+	/** Both of the above at `now`, which the cache has just read: the recall of every keep-alive request runs this. */
+	private readonly stillHolds = (entry: CachedVerification, now: number): boolean => this.keyStillTrusted(entry) && this.timeProblem(entry, now) === null;
 }
