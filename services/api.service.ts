@@ -172,10 +172,9 @@ function restSpanTags(ctx: Context): Record<string, unknown> {
  * repeat it. Not timed as a whole: each call it makes to a service has its own deadline
  * (requestTimeout), the token check before it runs in memory or on a signature thread, and a
  * key fetch has its own (JWKS_TIMEOUT); a second deadline around them all cost every request
- * a promise and a clock reading. Its span is
- * named and tagged by method and path: moleculer-web's own use `req.url`, whose query string
- * may carry a token. (Moleculer's typings leave out the action's `timeout`, so this is not a
- * literal inside the schema.)
+ * a promise and a clock reading. Its span is named and tagged by method and path:
+ * moleculer-web's own use `req.url`, whose query string may carry a token. (Moleculer's
+ * typings leave out the action's `timeout`, so this is not a literal inside the schema.)
  */
 const restAction = { retryPolicy: { enabled: false }, timeout: 0, tracing: { spanName: restSpanName, tags: restSpanTags } };
 
