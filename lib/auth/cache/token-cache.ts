@@ -69,16 +69,19 @@ export class TokenCache {
 	}
 
 	/**
-	 * The entry, when it is within its deadline and `stillValid` (its key still trusted). An
+	 * The entry, when it is within its deadline and `stillValid` at `now` (its key still trusted). An
 	 * entry that fails either is a miss: the token is verified in full again.
 	 */
-	get(hash: string, stillValid: (entry: CachedVerification) => boolean): CachedVerification | undefined {
+	get(hash: string, stillValid: (entry: CachedVerification, now: number) => boolean): CachedVerification | undefined {
 		const entry = this.entries.get(hash);
-		if (entry !== undefined && this.now() < deadlineOf(entry) && stillValid(entry)) {
-			this.events.hit?.();
-			return entry;
+		if (entry !== undefined) {
+			const now = this.now();
+			if (now < deadlineOf(entry) && stillValid(entry, now)) {
+				this.events.hit?.();
+				return entry;
+			}
+			this.entries.delete(hash);
 		}
-		if (entry !== undefined) this.entries.delete(hash);
 		this.events.miss?.();
 		return undefined;
 	}

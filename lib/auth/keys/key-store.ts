@@ -138,13 +138,15 @@ export class IssuerKeyStore {
 	/**
 	 * Whether a key that verified a token earlier may still vouch for it: it is still in the
 	 * current usable set (a key removed by a fetch stops at once; past the stale bound, none).
+	 * `now` is a reading of this store's clock the caller has just taken: every keep-alive
+	 * request asks this, and each reading costs about as much as the rest of the question.
 	 */
-	stillTrusts(key: VerificationKey): boolean {
-		const set = this.usableSet();
+	stillTrusts(key: VerificationKey, now: number = this.now()): boolean {
+		const set = this.usableSet(now);
 		if (set === null) return false;
 		const current = key.kid === null ? set.keys.find(candidate => candidate === key) : set.byKid.get(key.kid);
 		if (current !== key) return false;
-		if (this.now() - set.fetchedAt > this.options.cacheMaxAge) this.events.staleKeyUsed?.(this.issuer);
+		if (now - set.fetchedAt > this.options.cacheMaxAge) this.events.staleKeyUsed?.(this.issuer);
 		return true;
 	}
 
@@ -164,9 +166,9 @@ export class IssuerKeyStore {
 		};
 	}
 
-	private usableSet(): KeySet | null {
+	private usableSet(now: number = this.now()): KeySet | null {
 		const set = this.keySet;
-		return set && this.now() - set.fetchedAt <= this.options.staleMaxAge ? set : null;
+		return set && now - set.fetchedAt <= this.options.staleMaxAge ? set : null;
 	}
 
 	private unavailable(): Rejection {

@@ -251,6 +251,22 @@ describe("IssuerKeyStore, trust in a key over time", () => {
 		expect(staleUses).toBe(2);
 	});
 
+	it("judges at the reading of its clock it is given, reading none of its own", async () => {
+		const keys = store();
+		keys.start();
+		await waitFor(() => keys.hasUsableKeys());
+		const key = await keyOf(keys, "rsa-1", "RS256");
+		const fetchedAt = now;
+		// The store's clock is pushed past the stale bound: a given reading must win over it.
+		now += 60_000;
+		expect(keys.stillTrusts(key, fetchedAt + 1000)).toBe(true);
+		expect(staleUses).toBe(0);
+		expect(keys.stillTrusts(key, fetchedAt + 1001)).toBe(true);
+		expect(staleUses).toBe(1);
+		expect(keys.stillTrusts(key, fetchedAt + 10_001)).toBe(false);
+		expect(keys.stillTrusts(key)).toBe(false);
+	});
+
 	it("says a key is stale when a lookup uses it past the set's max age, and not before", async () => {
 		const keys = store();
 		keys.start();
