@@ -13,6 +13,9 @@
  *   left mid-call); a local call that fails would fail the same way again.
  * - Timeout: the same timeouts with one shared clock instead of a timer per call
  *   (request-deadlines.ts).
+ * - Fallback: only around a call that can have a fallback (its action declares one, or its
+ *   caller passed `fallbackResponse`); Moleculer's puts a `.catch` on every call, twice per
+ *   HTTP request, for a fallback no call of the gateway has.
  * Added: lean process series (process-metrics.ts) in place of Moleculer's process and OS ones.
  */
 import * as Moleculer from "moleculer";
@@ -53,6 +56,19 @@ function remoteCallRetry(broker: ServiceBroker): Middleware {
 	return { ...retry, localAction: undefined } as unknown as Middleware;
 }
 
+/** Moleculer's fallback, where it can apply: the action's own `fallback`, or the call's `fallbackResponse`. */
+export function fallbackWhereDeclared(broker: ServiceBroker): Middleware {
+	const fallback = builtIn("Fallback")(broker) as unknown as BuiltIn;
+	const scoped = (wrap: ActionWrapper): ActionWrapper =>
+		function (this: ServiceBroker, next: ActionHandler, action: ActionSchema): ActionHandler {
+			const withFallback = wrap.call(this, next, action) as unknown as (ctx: Context) => Promise<unknown>;
+			if ((action as { fallback?: unknown }).fallback) return withFallback as unknown as ActionHandler;
+			const plain = next as unknown as (ctx: Context) => Promise<unknown>;
+			return ((ctx: Context) => (ctx.options.fallbackResponse ? withFallback(ctx) : plain(ctx))) as unknown as ActionHandler;
+		};
+	return { ...fallback, localAction: scoped(fallback.localAction as ActionWrapper), remoteAction: scoped(fallback.remoteAction as ActionWrapper) } as unknown as Middleware;
+}
+
 /** A hot-reloading development run (`--hot`) still gets Moleculer's HotReload middleware. */
 function hotReloadWhenAsked(broker: ServiceBroker): Middleware {
 	return broker.options.hotReload ? builtIn("HotReload")(broker) : ({ name: "HotReloadOff" } as Middleware);
@@ -74,7 +90,7 @@ export function brokerMiddlewares(options: BrokerMiddlewareOptions): (string | M
 		"CircuitBreaker",
 		requestDeadlines,
 		remoteCallRetry,
-		"Fallback",
+		fallbackWhereDeclared,
 		"ErrorHandler",
 		"Tracing",
 		...(options.actionMetrics ? ["Metrics"] : []),
