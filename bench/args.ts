@@ -35,7 +35,7 @@ export const USAGE = `npm run bench -- [options]
   --slice S           a saturating measurement is taken as slices of S seconds, each gateway's
                       slices interleaved with the others' within the round (default 1; at most
                       --duration; equal to --duration: one piece, as before)
-  --warmup S          seconds of warm-up per gateway and scenario (default 2; smoke 1)
+  --warmup S          seconds of warm-up per gateway and scenario (default 5; smoke 1)
   --tokens N          distinct valid tokens per algorithm for scenario B (default 50000; smoke 2000)
   --connections N     concurrent connections (default 64)
   --rate N            req/s of the fixed-rate latency measurement (default: half the saturated
@@ -96,7 +96,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
 		rounds: option("--rounds", smoke ? 1 : 5),
 		duration,
 		slice,
-		warmup: option("--warmup", smoke ? 1 : 2, false),
+		warmup: option("--warmup", smoke ? 1 : 5, false),
 		tokens: option("--tokens", smoke ? 2000 : 50_000),
 		connections: option("--connections", 64),
 		rate: given.has("--rate") ? positive("--rate", given.get("--rate"), true) : null,

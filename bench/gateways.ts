@@ -94,22 +94,31 @@ export function comparisonLines(summaries: readonly Summary[]): string[] {
 	return lines;
 }
 
-/** What bench/thread-capacity.ts measured: checks per second with the other cores busy, and on the idle machine. */
+/** What bench/thread-capacity.ts measured: after each B-EdDSA round on the idle machine, and at the end with the other cores busy. */
 export interface ThreadCapacity {
+	/** Checks per second after each round of B-EdDSA, in round order. */
+	readonly rounds: readonly number[];
 	readonly busyPerSecond: number;
-	readonly perSecond: number;
 	readonly threads: number;
 	readonly spinners: number;
 }
 
-/** B-EdDSA is judged against the idle machine's capacity; the busy one shows the host's slowdown. */
-export function capacityLine(capacity: ThreadCapacity, summaries: readonly Summary[]): string {
-	const ours = summaries.find(s => s.scenario === "B-EdDSA" && s.gateway === OURS.id);
-	const share = (perSecond: number): string => (ours === undefined ? "n/a" : fixed(ours.rps / perSecond));
+/**
+ * B-EdDSA is judged round by round against the capacity measured right after that round (the
+ * median of those ratios); the capacity with the other cores busy shows the host's slowdown.
+ */
+export function capacityLine(capacity: ThreadCapacity, rows: readonly Row[]): string {
+	const ours = rows.find(r => r.scenario === "B-EdDSA" && r.gateway === OURS.id);
+	const rps = (ours?.rounds ?? []).map(round => round.load.rps);
+	const paired = capacity.rounds.map((perSecond, i) => (rps[i] ?? Number.NaN) / perSecond).filter(Number.isFinite);
+	const idle = median(capacity.rounds);
+	const list = (values: readonly number[], format: (value: number) => string): string => values.map(value => format(value)).join(", ");
 	return (
-		`Signature threads alone (${capacity.threads} thread(s), no HTTP): ${int(capacity.perSecond)} Ed25519 checks/s on the idle machine, ` +
+		`Signature threads alone (${capacity.threads} thread(s), no HTTP): ${int(idle)} Ed25519 checks/s on the idle machine ` +
+		`(median; after each B-EdDSA round: ${list(capacity.rounds, int)}), ` +
 		`${int(capacity.busyPerSecond)} with the other cores kept busy (${capacity.spinners} spinning thread(s)); ` +
-		`ours in B-EdDSA reaches ${share(capacity.perSecond)} of the first (${share(capacity.busyPerSecond)} of the second)`
+		`ours in B-EdDSA reaches ${paired.length === 0 ? "n/a" : fixed(median(paired))} of the first, round by round (${list(paired, fixed)}), ` +
+		`and ${ours === undefined ? "n/a" : fixed(median(rps) / capacity.busyPerSecond)} of the second`
 	);
 }
 

@@ -20,6 +20,8 @@ export interface Scenario {
 	/** Gateway ids, measured in this order in the first round (each later round starts one further on). */
 	readonly gateways: readonly string[];
 	readonly tokens: (id: string) => TokenSource;
+	/** Run after each round, the gateways idle (B-EdDSA: the signature threads' capacity of that moment). */
+	readonly afterRound?: (round: number) => Promise<void>;
 }
 
 export interface Measurer {
@@ -159,6 +161,7 @@ export async function runScenario(m: Measurer, scenario: Scenario): Promise<Row[
 			if (slices > 1) progress(`${scenario.id} round ${round}/${rounds} ${kind}: ${describe(result)}`);
 			measured.get(kind)?.push(result);
 		}
+		await scenario.afterRound?.(round);
 	}
 	return scenario.gateways.map(kind => ({ scenario: scenario.id, gateway: kind, rounds: measured.get(kind) ?? [], tokensSent: sent.get(kind) ?? 0 }));
 }

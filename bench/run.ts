@@ -8,8 +8,9 @@
  */
 import { KeyServer } from "../test/support/key-server";
 import { parseArgs, type BenchArgs } from "./args";
-import { killChildren, LoadGenerator, spawnTs, stopChildren, withTimeout, type IssuerEnv } from "./children";
-import { capacityLine, comparisonLines, costTable, COST_GATEWAYS, MAIN_GATEWAYS, scenariosOf, SHIPPED_COMMAND, type ThreadCapacity } from "./gateways";
+import { CapacityProbe } from "./capacity-probe";
+import { killChildren, LoadGenerator, stopChildren, type IssuerEnv } from "./children";
+import { capacityLine, comparisonLines, costTable, COST_GATEWAYS, MAIN_GATEWAYS, scenariosOf, SHIPPED_COMMAND } from "./gateways";
 import { runFlood } from "./flood";
 import { ATTEMPTS, failures, fixedRate, progress, runScenario, slicesOf, STEAL_LIMIT, type Measurer } from "./measure";
 import { runInstructions } from "./instructions";
@@ -28,19 +29,6 @@ export interface Bench {
 
 const MAX_FIXED_RATE = 5000;
 
-/** Ed25519 checks per second of the signature threads alone, in a child process of its own (bench/thread-capacity.ts). */
-function threadCapacity(tokenFile: string, jwk: object, seconds: number): Promise<ThreadCapacity> {
-	const child = spawnTs("thread-capacity.ts", [tokenFile, JSON.stringify(jwk), String(seconds)], {}, "thread capacity");
-	return withTimeout(
-		new Promise((resolve, reject) => {
-			child.once("message", resolve);
-			child.once("exit", code => reject(new Error(`thread capacity exited (${code}) without an answer`)));
-		}),
-		(2 * seconds + 30) * 1000,
-		"measuring the signature threads"
-	);
-}
-
 async function runBench(bench: Bench): Promise<number> {
 	const { keys, args, tokenDir, loadgen } = bench;
 	const [rsa, ed] = keys.keys as [(typeof keys.keys)[number], (typeof keys.keys)[number]];
@@ -56,7 +44,21 @@ async function runBench(bench: Bench): Promise<number> {
 	]);
 	const m: Measurer = { args, loadgen, gateways: new Map(started.map(gateway => [gateway.spec.id, gateway])) };
 	const fixedToken = oneToken(rsa, keys.issuer, claims);
-	const scenarios = scenariosOf(args, specs, fixedToken, rsaFile as string, edFile as string);
+	// The signature threads alone, measured after each B-EdDSA round (bench/capacity-probe.ts).
+	const probe = args.costs || !args.scenarios.includes("B-EdDSA") ? null : new CapacityProbe(edFile as string, ed.jwk);
+	const capacityRounds: number[] = [];
+	const scenarios = scenariosOf(args, specs, fixedToken, rsaFile as string, edFile as string).map(scenario =>
+		scenario.id !== "B-EdDSA" || probe === null
+			? scenario
+			: {
+					...scenario,
+					afterRound: async (round: number) => {
+						const { perSecond } = await probe.measure(args.duration / slicesOf(args));
+						capacityRounds.push(perSecond);
+						progress(`B-EdDSA round ${round}/${args.rounds}: signature threads alone on the idle machine, ${Math.round(perSecond).toLocaleString("en-US")} checks/s`);
+					}
+				}
+	);
 	progress(`gateways ready: ${started.map(g => `${g.spec.id} ${g.url}`).join(", ")}; ${args.tokens.toLocaleString("en-US")} tokens per algorithm minted`);
 
 	const rows: Row[] = [];
@@ -70,8 +72,10 @@ async function runBench(bench: Bench): Promise<number> {
 		// Right after A, in A's state: the gateways have not yet churned through B's tokens.
 		latency = await fixedRate(m, fixedToken, rate);
 	}
-	// The gateways are idle now: the signature threads get the machine, as they would in the gateway.
-	const capacity = args.costs || !args.scenarios.includes("B-EdDSA") ? null : await threadCapacity(edFile as string, ed.jwk, args.duration);
+	// With the other cores kept busy by spinning threads: what this host does to a core while the others work.
+	const busy = probe === null ? null : await probe.measure(args.duration, true);
+	probe?.stop();
+	const capacity = busy === null ? null : { rounds: capacityRounds, busyPerSecond: busy.perSecond, threads: busy.threads, spinners: busy.spinners };
 	const summaries = summarise(rows);
 	for (const gateway of started) gateway.stop();
 
@@ -88,7 +92,7 @@ async function runBench(bench: Bench): Promise<number> {
 		...(args.costs ? [] : comparisonLines(summaries)),
 		"",
 		...(latency === null ? [] : [fixedRateLine(latency)]),
-		...(capacity === null ? [] : [capacityLine(capacity, summaries)]),
+		...(capacity === null ? [] : [capacityLine(capacity, rows)]),
 		...(args.costs ? ["", costTable(rows)] : []),
 		"req/s, p50, p99 and CPU µs/req: medians of the rounds; RSS: largest after a round. CPU: share of one core used during the rounds by the gateway,",
 		"the load generator, and all other processes; steal: largest share of the machine's time its hypervisor gave to other guests in a round (over its slices)",

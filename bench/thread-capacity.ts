@@ -2,15 +2,17 @@
  * What the machine's signature threads can do, without HTTP: in its own process (child of
  * bench/run.ts), the built SignatureThreads of dist/ with the gateway's default thread count
  * (or JWT_VERIFY_THREADS) check the Ed25519 tokens of scenario B-EdDSA as fast as they can,
- * with enough checks queued that the threads never wait, twice: first with every other core
- * kept busy by a spinning thread, then on the otherwise idle machine. Answers `{ perSecond,
- * busyPerSecond, threads, spinners }` over IPC. The EdDSA scenario is judged against the idle
- * machine's figure; the busy one shows how much this host slows a core while the others work
+ * with enough checks queued that the threads never wait, whenever the parent asks (`{ type:
+ * "measure", seconds, busy }`, answered with `{ type: "rate", perSecond, ... }`): after each
+ * B-EdDSA round, on the machine the gateways have just left idle, so each round of ours is
+ * judged against the capacity of that moment (this host's speed moves by a third from one
+ * minute to the next); once more at the end with every other core kept busy by a spinning
+ * thread (`busy`), which shows how much this host slows a core while the others work
  * (a bare node:crypto Ed25519 loop on these 2-core VMs: 14,100/s alone, 9,100/s beside a
  * spinning thread). It bounds nothing: a spinner keeps its core busier than the event loop and
  * the load generator keep theirs in B-EdDSA, and ours has read 1.5 times it.
  *
- * `tsx bench/thread-capacity.ts <token file> <public JWK as JSON> <seconds>`
+ * `tsx bench/thread-capacity.ts <token file> <public JWK as JSON>`, then IPC; `{ type: "stop" }` ends it.
  */
 import { createPublicKey } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -30,9 +32,15 @@ function built<T>(module: string): T {
 	return require(file) as T;
 }
 
+interface MeasureRequest {
+	readonly type: "measure";
+	readonly seconds: number;
+	/** Keep every other core busy with a spinning thread while measuring. */
+	readonly busy: boolean;
+}
+
 async function main(): Promise<void> {
-	const [tokenFile, jwkJson, secondsText] = process.argv.slice(2) as [string, string, string];
-	const seconds = Number(secondsText);
+	const [tokenFile, jwkJson] = process.argv.slice(2) as [string, string];
 	const { SignatureThreads, defaultThreadCount } = built<typeof ThreadsModule>("signature-threads");
 	const { checkOnThreadPool } = built<typeof SignatureModule>("signature");
 	const key = createPublicKey({ key: JSON.parse(jwkJson) as import("node:crypto").JsonWebKey, format: "jwk" });
@@ -51,39 +59,50 @@ async function main(): Promise<void> {
 	let next = 0;
 	let answered = 0;
 	let invalid = 0;
-	let stopped = false;
+	let pumping = false;
+	let inFlight = 0;
 	const submit = (): void => {
-		if (stopped) return;
+		if (!pumping) return;
 		const job = jobs[next++ % jobs.length] as (typeof jobs)[number];
+		inFlight += 1;
 		void threads.check(job).then(valid => {
+			inFlight -= 1;
 			answered += 1;
 			if (!valid) invalid += 1;
 			submit();
 		});
 	};
-	for (let i = 0; i < IN_FLIGHT; i++) submit();
-	/** Checks per second over `seconds`, after a second of warm-up (threads started, code optimised). */
-	const rate = async (): Promise<number> => {
+	/** Checks per second over `seconds`, after a second of warm-up; the threads are idle before and after. */
+	const rate = async (seconds: number, busy: boolean): Promise<number> => {
+		const spinners = busy ? Array.from({ length: Math.max(0, availableParallelism() - count) }, () => new Worker("for (;;) {}", { eval: true })) : [];
+		pumping = true;
+		for (let i = 0; i < IN_FLIGHT; i++) submit();
 		await sleep(1000);
 		const [before, started] = [answered, performance.now()];
 		await sleep(seconds * 1000);
-		return (answered - before) / ((performance.now() - started) / 1000);
+		const perSecond = (answered - before) / ((performance.now() - started) / 1000);
+		pumping = false;
+		await Promise.all(spinners.map(spinner => spinner.terminate()));
+		while (inFlight > 0) await sleep(5);
+		return perSecond;
 	};
-	const spinners = Array.from({ length: Math.max(0, availableParallelism() - count) }, () => new Worker("for (;;) {}", { eval: true }));
-	const busyPerSecond = await rate();
-	await Promise.all(spinners.map(spinner => spinner.terminate()));
-	const perSecond = await rate();
-	stopped = true;
-	await threads.stop();
-	process.send?.({ type: "capacity", perSecond, busyPerSecond, spinners: spinners.length, threads: count, invalid });
+	process.on("message", (message: MeasureRequest | { type: "stop" }) => {
+		if (message.type === "stop") {
+			void threads.stop().then(() => process.exit(invalid === 0 ? 0 : 1));
+			return;
+		}
+		void rate(message.seconds, message.busy).then(perSecond => process.send?.({ type: "rate", perSecond, threads: count, spinners: message.busy ? Math.max(0, availableParallelism() - count) : 0, invalid }));
+	});
+	// The bench went away without a word: nothing is left to measure for.
+	process.on("disconnect", () => process.exit(0));
+	process.send?.({ type: "ready" });
 }
 
 function sleep(ms: number): Promise<void> {
 	return new Promise(resolve => setTimeout(resolve, ms));
 }
 
-main().then(
-	() => process.exit(0),
+main().catch(
 	(err: unknown) => {
 		process.stderr.write(`thread capacity failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
 		process.exit(1);
