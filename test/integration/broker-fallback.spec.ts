@@ -6,6 +6,7 @@
 import { Errors, ServiceBroker, type ActionHandler, type ActionSchema, type Context, type Middleware } from "moleculer";
 import { brokerMiddlewares, fallbackWhereDeclared } from "../../lib/gateway/broker-middlewares";
 import { CaptureLogger } from "../support/capture-logger";
+import { metricValue } from "../support/metric-value";
 
 class Refused extends Errors.MoleculerError {}
 
@@ -34,10 +35,7 @@ describe("fallbacks with the gateway's middlewares", () => {
 	beforeAll(() => broker.start());
 	afterAll(() => broker.stop());
 
-	function fallbacks(action: string): number {
-		const metric = broker.metrics.getMetric("moleculer.request.fallback.total");
-		return (metric?.get({ service: "flaky", action }) as { value?: number } | null)?.value ?? 0;
-	}
+	const fallbacks = (action: string): number => metricValue(broker, "moleculer.request.fallback.total", { service: "flaky", action });
 
 	it("answers a failed call with the action's own fallback, with Moleculer's warning and metric", async () => {
 		await expect(broker.call("flaky.withFallback")).resolves.toEqual({ standIn: true, because: "no" });

@@ -8,6 +8,7 @@ import { CHECK_INTERVAL_MS } from "../../lib/gateway/request-deadlines";
 import { CaptureLogger } from "../support/capture-logger";
 import { bearer, get, startGateway, waitFor, type Gateway } from "../support/gateway";
 import { KeyServer } from "../support/key-server";
+import { metricValue } from "../support/metric-value";
 
 const REQUEST_TIMEOUT_MS = 100;
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
@@ -53,10 +54,7 @@ describe("request deadlines", () => {
 	beforeAll(() => broker.start());
 	afterAll(() => broker.stop());
 
-	function timeouts(action: string): number {
-		const metric = broker.metrics.getMetric("moleculer.request.timeout.total");
-		return (metric?.get({ service: "slow", action }) as { value?: number } | null)?.value ?? 0;
-	}
+	const timeouts = (action: string): number => metricValue(broker, "moleculer.request.timeout.total", { service: "slow", action });
 
 	it("fails a late call with Moleculer's RequestTimeoutError, its warning and its metric", async () => {
 		const startedAt = performance.now();
