@@ -10,6 +10,7 @@ import type { Authenticator, Readiness } from "../lib/auth/authenticator";
 import { reject } from "../lib/auth/policy/reasons";
 import { resolveOptions, type JwtAuthOptions } from "../lib/auth/policy/options";
 import type { AuthTelemetry } from "../lib/gateway/auth-telemetry";
+import { withFastProperties } from "../lib/gateway/fast-properties";
 import { accessCatalogMixin } from "./access-catalog.mixin";
 import { checkRoutedActions, guardMerged, JWT_AUTHORIZE } from "./gateway-guards";
 import { jwtAuthMixin, type GatewayMeta } from "./jwt-auth.mixin";
@@ -61,6 +62,8 @@ export function jwtAuth(options: JwtAuthOptions): Partial<ServiceSchema> {
 		},
 		started(this: Service) {
 			checkRoutedActions(this as Parameters<typeof checkRoutedActions>[0]);
+			// moleculer-web reads the gateway service's properties dozens of times a request.
+			withFastProperties(this);
 		}
 	};
 	return mixin;

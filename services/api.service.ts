@@ -8,7 +8,6 @@ import type { Context, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { ApiSettingsSchema, GatewayResponse, IncomingRequest } from "moleculer-web";
 import { jwtAuth, readinessAlias, resourceMetadataRoute } from "moleculer-jwks-auth";
-import { withFastProperties } from "../lib/gateway/fast-properties";
 import { HttpMetrics, type RoutedRequest } from "../lib/gateway/http-metrics";
 import type { AuthTelemetry } from "../lib/gateway/auth-telemetry";
 import { DEFAULT_BODY_READ_TIMEOUT_MS } from "../mixins/request-guards";
@@ -199,9 +198,6 @@ export function createApiService(config: AppConfig): ServiceSchema {
 		methods: { httpHandler, errorHandler, createAlias },
 		created() {
 			(this as unknown as ApiThis).httpMetrics = this.broker.isMetricsEnabled() ? new HttpMetrics(this.broker.metrics) : null;
-		},
-		started() {
-			withFastProperties(this);
 		},
 		// Runs before moleculer-web's own `stopped`, which closes the server and waits for it.
 		stopped() {

@@ -1,6 +1,7 @@
 /**
- * The gateway service is laid out with V8's fast properties once it has started
- * (lib/gateway/fast-properties.ts): Moleculer's computed-name methods leave it a hash table,
+ * A gateway with the jwtAuth mixin (here the project's api service) is laid out with V8's fast
+ * properties once it has started (lib/gateway/fast-properties.ts, called from jwtAuth's
+ * `started`): Moleculer's computed-name methods leave it a hash table,
  * which moleculer-web reads dozens of times a request. V8's own intrinsic tells, in a child
  * process started with --allow-natives-syntax (test/support/fast-properties-probe.ts).
  */
