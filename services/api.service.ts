@@ -83,21 +83,7 @@ function devIssuerRoute(issuerUrl: string) {
 
 type HttpHandler = (this: ApiThis, req: IncomingRequest, res: GatewayResponse, next?: unknown) => Promise<void>;
 type ErrorHandler = (this: unknown, req: IncomingRequest, res: GatewayResponse, err: unknown) => void;
-type CreateAlias = (this: unknown, route: unknown, path: unknown, action: unknown) => { toString(): string };
-const gateway = ApiGateway.methods as { httpHandler: HttpHandler; sendError: ErrorHandler; createAlias: CreateAlias };
-
-/**
- * moleculer-web passes `alias.toString()` to a debug log line on every routed request, and
- * builds that text (lodash's padStart, kleur's colours) whether or not debug is on: ~0.3 µs
- * a request, more than our whole claims copy. An alias does not change once created, so its
- * text is made once; the lines that print it read the same.
- */
-function createAlias(this: unknown, route: unknown, path: unknown, action: unknown): { toString(): string } {
-	const alias = gateway.createAlias.call(this, route, path, action);
-	const text = alias.toString();
-	alias.toString = () => text;
-	return alias;
-}
+const gateway = ApiGateway.methods as { httpHandler: HttpHandler; sendError: ErrorHandler };
 
 /**
  * Counts every request once answered: moleculer-web's handler settles after it has written the
@@ -195,7 +181,7 @@ export function createApiService(config: AppConfig): ServiceSchema {
 		actions: {
 			rest: restAction
 		},
-		methods: { httpHandler, errorHandler, createAlias },
+		methods: { httpHandler, errorHandler },
 		created() {
 			(this as unknown as ApiThis).httpMetrics = this.broker.isMetricsEnabled() ? new HttpMetrics(this.broker.metrics) : null;
 		},

@@ -56,6 +56,17 @@ describe("the integrator's parts of jwtAuth", () => {
 		await issuer.stop();
 	});
 
+	it("makes each alias's log text once, as moleculer-web's own, with jwtAuth listed after ApiGateway", async () => {
+		await start();
+		const aliases = (api as unknown as { aliases: { toString(): string }[] }).aliases;
+		expect(aliases.length).toBe(3);
+		const moleculerWebs = (Object.getPrototypeOf(aliases[0]) as { toString(): string }).toString;
+		for (const alias of aliases) {
+			expect(Object.hasOwn(alias, "toString")).toBe(true);
+			expect(alias.toString()).toBe(moleculerWebs.call(alias));
+		}
+	});
+
 	it("readinessAlias answers 200 once the issuer's keys are in, 503 naming the issuer once they are gone", async () => {
 		const url = await start();
 		await waitFor(async () => (await get(`${url}/health/ready`)).status === 200, 10_000);
