@@ -6,18 +6,14 @@
 import { Errors, ServiceBroker, type ActionHandler, type ActionSchema, type Context, type Middleware } from "moleculer";
 import { brokerMiddlewares, fallbackWhereDeclared } from "../../lib/gateway/broker-middlewares";
 import { CaptureLogger } from "../support/capture-logger";
+import { brokerWithGatewayMiddlewares } from "../support/middleware-broker";
 import { metricValue } from "../support/metric-value";
 
 class Refused extends Errors.MoleculerError {}
 
 describe("fallbacks with the gateway's middlewares", () => {
 	const logger = new CaptureLogger();
-	const broker = new ServiceBroker({
-		logger,
-		internalMiddlewares: false,
-		middlewares: brokerMiddlewares({ actionMetrics: false }) as never,
-		metrics: { enabled: true, reporter: [] }
-	});
+	const broker = brokerWithGatewayMiddlewares({ logger });
 	broker.createService({
 		name: "flaky",
 		actions: {

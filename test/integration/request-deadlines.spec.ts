@@ -2,10 +2,11 @@
  * The gateway's request timeouts (lib/gateway/request-deadlines.ts), in a real broker with the
  * middleware list moleculer.config.ts uses: Moleculer's meaning, one shared clock.
  */
-import { Errors, ServiceBroker, type Context } from "moleculer";
+import { Errors, type Context } from "moleculer";
 import { brokerMiddlewares } from "../../lib/gateway/broker-middlewares";
 import { CHECK_INTERVAL_MS } from "../../lib/gateway/request-deadlines";
 import { CaptureLogger } from "../support/capture-logger";
+import { brokerWithGatewayMiddlewares } from "../support/middleware-broker";
 import { bearer, get, startGateway, waitFor, type Gateway } from "../support/gateway";
 import { KeyServer } from "../support/key-server";
 import { metricValue } from "../support/metric-value";
@@ -25,13 +26,7 @@ const patient = { timeout: 400, handler: (ctx: Context<{ ms: number }>) => sleep
 describe("request deadlines", () => {
 	const childOutcomes: string[] = [];
 	const logger = new CaptureLogger();
-	const broker = new ServiceBroker({
-		logger,
-		requestTimeout: REQUEST_TIMEOUT_MS,
-		internalMiddlewares: false,
-		middlewares: brokerMiddlewares({ actionMetrics: false }) as never,
-		metrics: { enabled: true, reporter: [] }
-	});
+	const broker = brokerWithGatewayMiddlewares({ logger, requestTimeout: REQUEST_TIMEOUT_MS });
 	broker.createService({
 		name: "slow",
 		actions: {
