@@ -54,6 +54,8 @@ async function main(): Promise<void> {
 	const envThreads = process.env.JWT_VERIFY_THREADS;
 	const count = envThreads !== undefined && Number(envThreads) > 0 ? Number(envThreads) : defaultThreadCount();
 	const threads = new SignatureThreads(count, checkOnThreadPool);
+	/** Threads that keep every other core busy in a `busy` measurement. */
+	const spinnerCount = Math.max(0, availableParallelism() - count);
 	threads.start();
 
 	let next = 0;
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
 	};
 	/** Checks per second over `seconds`, after a second of warm-up; the threads are idle before and after. */
 	const rate = async (seconds: number, busy: boolean): Promise<number> => {
-		const spinners = busy ? Array.from({ length: Math.max(0, availableParallelism() - count) }, () => new Worker("for (;;) {}", { eval: true })) : [];
+		const spinners = busy ? Array.from({ length: spinnerCount }, () => new Worker("for (;;) {}", { eval: true })) : [];
 		pumping = true;
 		for (let i = 0; i < IN_FLIGHT; i++) submit();
 		await sleep(1000);
@@ -91,7 +93,7 @@ async function main(): Promise<void> {
 			void threads.stop().then(() => process.exit(invalid === 0 ? 0 : 1));
 			return;
 		}
-		void rate(message.seconds, message.busy).then(perSecond => process.send?.({ type: "rate", perSecond, threads: count, spinners: message.busy ? Math.max(0, availableParallelism() - count) : 0, invalid }));
+		void rate(message.seconds, message.busy).then(perSecond => process.send?.({ type: "rate", perSecond, threads: count, spinners: message.busy ? spinnerCount : 0, invalid }));
 	});
 	// The bench went away without a word: nothing is left to measure for.
 	process.on("disconnect", () => process.exit(0));

@@ -62,8 +62,8 @@ export class CachedVerifier {
 		return handOut(verdict);
 	}
 
-	/** The key that verified a kept token is still in its issuer's usable key set (at `now`, when the caller has read the clock). */
-	private readonly keyStillTrusted = (entry: CachedVerification, now?: number): boolean => this.issuers.get(entry.verified.issuer)?.store.stillTrusts(entry.verified.key, now) === true;
+	/** The key that verified a kept token is still in its issuer's usable key set at `now`, which the cache has just read. */
+	private readonly keyStillTrusted = (entry: CachedVerification, now: number): boolean => this.issuers.get(entry.verified.issuer)?.store.stillTrusts(entry.verified.key, now) === true;
 
 	/** The time rules of the token's issuer at `now` (epoch ms): expiry, not-before, issued-at and maximum age. */
 	private timeProblem(entry: CachedVerification, now = this.now()): Verdict | null {
