@@ -9,6 +9,7 @@ import autocannon from "autocannon";
 import { Agent, request } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { LoadCommand, LoadJob, LoadMessage, LoadResult, PacedJob, SaturateJob } from "./protocol";
+import { percentile } from "./report";
 import { fileCursor, tokenSource } from "./token-source";
 import { runWrk, wrkCanRun } from "./wrk";
 
@@ -31,20 +32,20 @@ class Recorder {
 		if (status < 200 || status > 299) this.non2xx += 1;
 	}
 
-	result(seconds: number, cpuMicros: number): LoadResult {
+	result(seconds: number, cpuMicros: number, withLatencies = false): LoadResult {
 		const sorted = this.values.slice(0, this.count).sort();
-		const at = (q: number): number => (this.count === 0 ? 0 : (sorted[Math.min(this.count - 1, Math.floor(q * this.count))] as number));
 		return {
 			requests: this.count,
 			duration: seconds,
 			rps: seconds > 0 ? this.count / seconds : 0,
-			p50: at(0.5),
-			p99: at(0.99),
-			max: at(1),
+			p50: percentile(sorted, 0.5),
+			p99: percentile(sorted, 0.99),
+			max: percentile(sorted, 1),
 			non2xx: this.non2xx,
 			errors: this.errors,
 			statusCodes: this.statusCodes,
-			cpu: seconds > 0 ? cpuMicros / 1e6 / seconds : 0
+			cpu: seconds > 0 ? cpuMicros / 1e6 / seconds : 0,
+			...(withLatencies ? { latencies: Array.from(sorted) } : {})
 		};
 	}
 }
@@ -187,7 +188,7 @@ async function paced(job: PacedJob): Promise<LoadResult> {
 	const drainBy = performance.now() + 10_000;
 	while (finished < sent && performance.now() < drainBy) await new Promise(resolve => setTimeout(resolve, 5));
 	agent.destroy();
-	return recorder.result(seconds, cpuUsed);
+	return recorder.result(seconds, cpuUsed, true);
 }
 
 function send(message: LoadMessage): void {

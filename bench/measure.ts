@@ -6,7 +6,7 @@ import type { BenchArgs } from "./args";
 import type { Gateway, JobSpec, LoadGenerator } from "./children";
 import type { LoadResult, TokenSource } from "./protocol";
 import { cpus } from "node:os";
-import { coresBusy, cpuTimes, median, stealShare, stealTimes, type FixedRate, type Round, type Row } from "./report";
+import { coresBusy, cpuTimes, median, percentile, stealShare, stealTimes, type FixedRate, type Round, type Row } from "./report";
 
 /** Other processes may use this much of a core during a measurement before it is taken again. */
 const BUSY_LIMIT = 0.25;
@@ -95,13 +95,27 @@ export function slicesOf(args: { readonly duration: number; readonly slice: numb
 }
 
 /**
+ * The latency percentiles of a round's slices: of all their requests together where every slice
+ * brought its latencies (paced jobs), otherwise the medians of the slices' own (wrk reports
+ * only percentiles).
+ */
+function latencyOf(loads: readonly LoadResult[]): Pick<LoadResult, "p50" | "p99" | "max"> {
+	if (loads.every(load => load.latencies !== undefined)) {
+		const all = Float64Array.from(loads.flatMap(load => load.latencies ?? [])).sort();
+		return { p50: percentile(all, 0.5), p99: percentile(all, 0.99), max: percentile(all, 1) };
+	}
+	return { p50: median(loads.map(load => load.p50)), p99: median(loads.map(load => load.p99)), max: Math.max(...loads.map(load => load.max)) };
+}
+
+/**
  * One gateway's slices of a round as one measurement: its requests over the time they took;
- * p50 and p99 the medians of the slices', the shares averaged over time, RSS after the last.
+ * latency percentiles as latencyOf gives them, the shares averaged over time, RSS after the
+ * last. The round keeps no list of latencies (the results file stays small).
  */
 export function combined(slices: readonly Round[]): Round {
 	const last = slices[slices.length - 1];
 	if (last === undefined) throw new Error("a round needs at least one slice");
-	if (slices.length === 1) return last;
+	if (slices.length === 1 && last.load.latencies === undefined) return last;
 	const loads = slices.map(slice => slice.load);
 	const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 	const duration = sum(loads.map(load => load.duration));
@@ -114,9 +128,7 @@ export function combined(slices: readonly Round[]): Round {
 			requests,
 			duration,
 			rps: requests / duration,
-			p50: median(loads.map(load => load.p50)),
-			p99: median(loads.map(load => load.p99)),
-			max: Math.max(...loads.map(load => load.max)),
+			...latencyOf(loads),
 			non2xx: sum(loads.map(load => load.non2xx)),
 			errors: sum(loads.map(load => load.errors)),
 			statusCodes,
@@ -166,17 +178,31 @@ export async function runScenario(m: Measurer, scenario: Scenario): Promise<Row[
 	return scenario.gateways.map(kind => ({ scenario: scenario.id, gateway: kind, rounds: measured.get(kind) ?? [], tokensSent: sent.get(kind) ?? 0 }));
 }
 
-/** Scenario A at a fixed rate below saturation, no auth and ours alternating: the latency auth adds. */
+/**
+ * Scenario A at a fixed rate below saturation, no auth and ours alternating: the latency auth
+ * adds. Each round's measurement is cut into slices taken in turn, as the saturating ones are
+ * (this host's speed drifts within seconds, and its slow moments make the tail), and a round's
+ * p99 is that of all its slices' requests together.
+ */
 export async function fixedRate(m: Measurer, token: string, rate: number): Promise<FixedRate> {
 	const { rounds, duration, connections } = m.args;
+	const slices = slicesOf(m.args);
 	const measured: Record<"none" | "ours", Round[]> = { none: [], ours: [] };
-	const paced = (url: string): JobSpec => ({ type: "paced", url, connections, rate, duration, tokens: { kind: "fixed", token } });
+	const paced = (seconds: number) => (url: string): JobSpec => ({ type: "paced", url, connections, rate, duration: seconds, tokens: { kind: "fixed", token } });
 	// A paced warm-up first: the first seconds of a new pattern (fresh connections, JIT) land in p99.
-	const warmup = (url: string): JobSpec => ({ ...paced(url), duration: m.args.warmup });
-	for (const kind of ["none", "ours"] as const) await measure(m, kind, warmup, `A at ${rate} req/s, warm-up ${kind}`, false);
+	for (const kind of ["none", "ours"] as const) await measure(m, kind, paced(m.args.warmup), `A at ${rate} req/s, warm-up ${kind}`, false);
 	for (let round = 1; round <= rounds; round++) {
-		for (const kind of roundOrder(["none", "ours"] as const, round)) {
-			measured[kind].push(await measure(m, kind, paced, `A at ${rate} req/s, round ${round}/${rounds} ${kind}`));
+		const taken: Record<"none" | "ours", Round[]> = { none: [], ours: [] };
+		for (let slice = 1; slice <= slices; slice++) {
+			for (const kind of roundOrder(["none", "ours"] as const, round + slice - 1)) {
+				const label = `A at ${rate} req/s, round ${round}/${rounds}${slices > 1 ? ` slice ${slice}/${slices}` : ""} ${kind}`;
+				taken[kind].push(await measure(m, kind, paced(duration / slices), label));
+			}
+		}
+		for (const kind of ["none", "ours"] as const) {
+			const result = combined(taken[kind]);
+			if (slices > 1) progress(`A at ${rate} req/s, round ${round}/${rounds} ${kind}: ${describe(result)}`);
+			measured[kind].push(result);
 		}
 	}
 	const side = (list: Round[]) => ({ p50: median(list.map(r => r.load.p50)), p99: median(list.map(r => r.load.p99)), rounds: list });

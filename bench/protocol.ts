@@ -106,6 +106,11 @@ export interface LoadResult {
 	readonly statusCodes: Readonly<Record<string, number>>;
 	/** Share of one core the generator used during the job (1 = one core saturated). */
 	readonly cpu: number;
+	/**
+	 * Paced jobs only: every recorded latency in ms, sorted, so that the slices of a round give
+	 * the percentiles of all their requests together (a median of the slices' p99s is not a p99).
+	 */
+	readonly latencies?: readonly number[];
 }
 
 export type LoadMessage = { readonly type: "result"; readonly id: number; readonly result: LoadResult } | { readonly type: "failed"; readonly id: number; readonly error: string };

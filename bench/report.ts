@@ -55,6 +55,11 @@ export interface FixedRate {
 	readonly addedP99: number;
 }
 
+/** The value at quantile `q` of ascending `sorted` (the nearest rank below); 0 when empty. */
+export function percentile(sorted: ArrayLike<number>, q: number): number {
+	return sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number);
+}
+
 export function median(values: readonly number[]): number {
 	if (values.length === 0) return Number.NaN;
 	const sorted = [...values].sort((a, b) => a - b);

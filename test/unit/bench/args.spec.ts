@@ -62,6 +62,21 @@ describe("slices of a measurement", () => {
 		expect(round.rss).toBe(110);
 	});
 
+	it("gives a paced round the percentiles of all its slices' requests together, and keeps no latencies", () => {
+		const paced = (latencies: number[]): Round => {
+			const base = slice(latencies.length, 1, 0, 1, 100);
+			return { ...base, load: { ...base.load, p50: -1, p99: -1, max: -1, latencies } };
+		};
+		// 200 requests: 198 fast ones in the first slice, two slow ones in the second. The medians of
+		// the slices' p99s would read 1 ms; the round's own p99 is the slow 9 ms.
+		const fast = Array.from({ length: 198 }, (_, i) => (i % 2 === 0 ? 0.5 : 1));
+		const round = combined([paced(fast), paced([9, 12])]);
+		expect([round.load.p50, round.load.p99, round.load.max]).toEqual([1, 9, 12]);
+		expect(round.load.latencies).toBeUndefined();
+		const alone = combined([paced([3, 1, 2].sort((a, b) => a - b))]);
+		expect([alone.load.p50, alone.load.max, alone.load.latencies]).toEqual([2, 3, undefined]);
+	});
+
 	it("keeps a single slice as it is, and refuses none", () => {
 		const one = slice(5, 1, 1, 1, 1);
 		expect(combined([one])).toBe(one);
