@@ -1,8 +1,8 @@
 /**
  * The parent's side of bench/thread-capacity.ts: the signature threads alone, in a process of
- * their own, measured when asked. B-EdDSA asks after each of its rounds, on the machine the
- * gateways have just left idle, so each round of ours is set against the capacity of that
- * moment; the report's figure is the median of those pairs.
+ * their own, measured when asked. B-EdDSA asks after each slice of its rounds, on the machine
+ * the gateways have just left idle, so each round of ours is set against the capacity the
+ * machine had during that round; the report's figure is the median of those pairs.
  */
 import type { ChildProcess } from "node:child_process";
 import { spawnTs, withTimeout } from "./children";
@@ -25,12 +25,12 @@ export class CapacityProbe {
 		this.ready = this.next("ready").then(() => undefined);
 	}
 
-	/** Checks per second over `seconds` (after a second of warm-up); `busy`: with the other cores kept busy by spinning threads. */
-	async measure(seconds: number, busy = false): Promise<ProbeRate> {
+	/** Checks per second over `seconds`, after `warmup` seconds; `busy`: with the other cores kept busy by spinning threads. */
+	async measure(seconds: number, busy = false, warmup = 1): Promise<ProbeRate> {
 		await withTimeout(this.ready, 30_000, "starting the signature threads' probe");
 		const answer = this.next("rate");
-		this.child.send({ type: "measure", seconds, busy });
-		const rate = (await withTimeout(answer, (seconds + 30) * 1000, "measuring the signature threads")) as ProbeRate;
+		this.child.send({ type: "measure", seconds, busy, warmup });
+		const rate = (await withTimeout(answer, (warmup + seconds + 30) * 1000, "measuring the signature threads")) as ProbeRate;
 		if (rate.invalid > 0) throw new Error(`the signature threads' probe found ${rate.invalid} invalid signatures among valid tokens`);
 		return rate;
 	}

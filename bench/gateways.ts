@@ -94,9 +94,9 @@ export function comparisonLines(summaries: readonly Summary[]): string[] {
 	return lines;
 }
 
-/** What bench/thread-capacity.ts measured: after each B-EdDSA round on the idle machine, and at the end with the other cores busy. */
+/** What bench/thread-capacity.ts measured: between the slices of each B-EdDSA round, and at the end with the other cores busy. */
 export interface ThreadCapacity {
-	/** Checks per second after each round of B-EdDSA, in round order. */
+	/** Checks per second of each round of B-EdDSA (the mean of its slices'), in round order. */
 	readonly rounds: readonly number[];
 	readonly busyPerSecond: number;
 	readonly threads: number;
@@ -104,8 +104,8 @@ export interface ThreadCapacity {
 }
 
 /**
- * B-EdDSA is judged round by round against the capacity measured right after that round (the
- * median of those ratios); the capacity with the other cores busy shows the host's slowdown.
+ * B-EdDSA is judged round by round against the capacity measured between that round's slices
+ * (the median of those ratios); the capacity with the other cores busy shows the host's slowdown.
  */
 export function capacityLine(capacity: ThreadCapacity, rows: readonly Row[]): string {
 	const ours = rows.find(r => r.scenario === "B-EdDSA" && r.gateway === OURS.id);
@@ -115,7 +115,7 @@ export function capacityLine(capacity: ThreadCapacity, rows: readonly Row[]): st
 	const list = (values: readonly number[], format: (value: number) => string): string => values.map(value => format(value)).join(", ");
 	return (
 		`Signature threads alone (${capacity.threads} thread(s), no HTTP): ${int(idle)} Ed25519 checks/s on the idle machine ` +
-		`(median; after each B-EdDSA round: ${list(capacity.rounds, int)}), ` +
+		`(median; between the slices of each B-EdDSA round: ${list(capacity.rounds, int)}), ` +
 		`${int(capacity.busyPerSecond)} with the other cores kept busy (${capacity.spinners} spinning thread(s)); ` +
 		`ours in B-EdDSA reaches ${paired.length === 0 ? "n/a" : fixed(median(paired))} of the first, round by round (${list(paired, fixed)}), ` +
 		`and ${ours === undefined ? "n/a" : fixed(median(rps) / capacity.busyPerSecond)} of the second`

@@ -20,8 +20,11 @@ export interface Scenario {
 	/** Gateway ids, measured in this order in the first round (each later round starts one further on). */
 	readonly gateways: readonly string[];
 	readonly tokens: (id: string) => TokenSource;
-	/** Run after each round, the gateways idle (B-EdDSA: the signature threads' capacity of that moment). */
-	readonly afterRound?: (round: number) => Promise<void>;
+	/**
+	 * Run after each slice of a round, every gateway idle (B-EdDSA: the signature threads'
+	 * capacity of that moment), so it sees the machine the slices saw.
+	 */
+	readonly afterSlice?: (round: number, slice: number) => Promise<void>;
 }
 
 export interface Measurer {
@@ -142,6 +145,36 @@ export function combined(slices: readonly Round[]): Round {
 }
 
 /**
+ * One round: each gateway's --duration as --slice slices, the gateways' slices in turn (each
+ * slice one place further on in the order), combined into one Round per gateway.
+ */
+async function measureRoundInSlices<K extends string>(
+	m: Measurer,
+	kinds: readonly K[],
+	round: number,
+	job: (kind: K) => (url: string) => JobSpec,
+	label: string,
+	afterSlice?: (round: number, slice: number) => Promise<void>
+): Promise<Map<K, Round>> {
+	const slices = slicesOf(m.args);
+	const taken = new Map<K, Round[]>(kinds.map(kind => [kind, []]));
+	for (let slice = 1; slice <= slices; slice++) {
+		for (const kind of roundOrder(kinds, round + slice - 1)) {
+			const where = `${label} ${round}/${m.args.rounds}${slices > 1 ? ` slice ${slice}/${slices}` : ""} ${kind}`;
+			taken.get(kind)?.push(await measure(m, kind, job(kind), where));
+		}
+		await afterSlice?.(round, slice);
+	}
+	const results = new Map<K, Round>();
+	for (const kind of kinds) {
+		const result = combined(taken.get(kind) ?? []);
+		if (slices > 1) progress(`${label} ${round}/${m.args.rounds} ${kind}: ${describe(result)}`);
+		results.set(kind, result);
+	}
+	return results;
+}
+
+/**
  * Warm-up for each gateway, then rounds that alternate between the gateways. Within a round
  * each gateway's measurement is cut into slices (--slice, 1 s by default), taken in turn with
  * the other gateways' slices: this host's speed swings by half within seconds (steal, a
@@ -159,21 +192,11 @@ export async function runScenario(m: Measurer, scenario: Scenario): Promise<Row[
 		sent.set(kind, warm.load.requests);
 	}
 	for (let round = 1; round <= rounds; round++) {
-		const taken = new Map<string, Round[]>(scenario.gateways.map(kind => [kind, []]));
-		for (let slice = 1; slice <= slices; slice++) {
-			for (const kind of roundOrder(scenario.gateways, round + slice - 1)) {
-				const label = `${scenario.id} round ${round}/${rounds}${slices > 1 ? ` slice ${slice}/${slices}` : ""} ${kind}`;
-				const result = await measure(m, kind, saturate(kind, duration / slices), label);
-				taken.get(kind)?.push(result);
-				sent.set(kind, (sent.get(kind) ?? 0) + result.load.requests);
-			}
-		}
-		for (const kind of scenario.gateways) {
-			const result = combined(taken.get(kind) ?? []);
-			if (slices > 1) progress(`${scenario.id} round ${round}/${rounds} ${kind}: ${describe(result)}`);
+		const taken = await measureRoundInSlices(m, scenario.gateways, round, kind => saturate(kind, duration / slices), `${scenario.id} round`, scenario.afterSlice);
+		for (const [kind, result] of taken) {
+			sent.set(kind, (sent.get(kind) ?? 0) + result.load.requests);
 			measured.get(kind)?.push(result);
 		}
-		await scenario.afterRound?.(round);
 	}
 	return scenario.gateways.map(kind => ({ scenario: scenario.id, gateway: kind, rounds: measured.get(kind) ?? [], tokensSent: sent.get(kind) ?? 0 }));
 }
@@ -192,18 +215,8 @@ export async function fixedRate(m: Measurer, token: string, rate: number): Promi
 	// A paced warm-up first: the first seconds of a new pattern (fresh connections, JIT) land in p99.
 	for (const kind of ["none", "ours"] as const) await measure(m, kind, paced(m.args.warmup), `A at ${rate} req/s, warm-up ${kind}`, false);
 	for (let round = 1; round <= rounds; round++) {
-		const taken: Record<"none" | "ours", Round[]> = { none: [], ours: [] };
-		for (let slice = 1; slice <= slices; slice++) {
-			for (const kind of roundOrder(["none", "ours"] as const, round + slice - 1)) {
-				const label = `A at ${rate} req/s, round ${round}/${rounds}${slices > 1 ? ` slice ${slice}/${slices}` : ""} ${kind}`;
-				taken[kind].push(await measure(m, kind, paced(duration / slices), label));
-			}
-		}
-		for (const kind of ["none", "ours"] as const) {
-			const result = combined(taken[kind]);
-			if (slices > 1) progress(`A at ${rate} req/s, round ${round}/${rounds} ${kind}: ${describe(result)}`);
-			measured[kind].push(result);
-		}
+		const taken = await measureRoundInSlices(m, ["none", "ours"] as const, round, () => paced(duration / slices), `A at ${rate} req/s, round`);
+		for (const [kind, result] of taken) measured[kind].push(result);
 	}
 	const side = (list: Round[]) => ({ p50: median(list.map(r => r.load.p50)), p99: median(list.map(r => r.load.p99)), rounds: list });
 	const none = side(measured.none);

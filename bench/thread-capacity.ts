@@ -3,10 +3,10 @@
  * bench/run.ts), the built SignatureThreads of dist/ with the gateway's default thread count
  * (or JWT_VERIFY_THREADS) check the Ed25519 tokens of scenario B-EdDSA as fast as they can,
  * with enough checks queued that the threads never wait, whenever the parent asks (`{ type:
- * "measure", seconds, busy }`, answered with `{ type: "rate", perSecond, ... }`): after each
- * B-EdDSA round, on the machine the gateways have just left idle, so each round of ours is
- * judged against the capacity of that moment (this host's speed moves by a third from one
- * minute to the next); once more at the end with every other core kept busy by a spinning
+ * "measure", seconds, busy, warmup }`, answered with `{ type: "rate", perSecond, ... }`): after
+ * each slice of a B-EdDSA round, on the machine the gateways have just left idle, so each round
+ * of ours is judged against the capacity the machine had during that round (this host's speed
+ * moves by a third from one minute to the next); once more at the end with every other core kept busy by a spinning
  * thread (`busy`), which shows how much this host slows a core while the others work
  * (a bare node:crypto Ed25519 loop on these 2-core VMs: 14,100/s alone, 9,100/s beside a
  * spinning thread). It bounds nothing: a spinner keeps its core busier than the event loop and
@@ -37,6 +37,8 @@ interface MeasureRequest {
 	readonly seconds: number;
 	/** Keep every other core busy with a spinning thread while measuring. */
 	readonly busy: boolean;
+	/** Seconds of checks before counting starts. */
+	readonly warmup: number;
 }
 
 async function main(): Promise<void> {
@@ -74,12 +76,12 @@ async function main(): Promise<void> {
 			submit();
 		});
 	};
-	/** Checks per second over `seconds`, after a second of warm-up; the threads are idle before and after. */
-	const rate = async (seconds: number, busy: boolean): Promise<number> => {
+	/** Checks per second over `seconds`, after `warmup` seconds; the threads are idle before and after. */
+	const rate = async (seconds: number, busy: boolean, warmup: number): Promise<number> => {
 		const spinners = busy ? Array.from({ length: spinnerCount }, () => new Worker("for (;;) {}", { eval: true })) : [];
 		pumping = true;
 		for (let i = 0; i < IN_FLIGHT; i++) submit();
-		await sleep(1000);
+		await sleep(warmup * 1000);
 		const [before, started] = [answered, performance.now()];
 		await sleep(seconds * 1000);
 		const perSecond = (answered - before) / ((performance.now() - started) / 1000);
@@ -93,7 +95,7 @@ async function main(): Promise<void> {
 			void threads.stop().then(() => process.exit(invalid === 0 ? 0 : 1));
 			return;
 		}
-		void rate(message.seconds, message.busy).then(perSecond => process.send?.({ type: "rate", perSecond, threads: count, spinners: message.busy ? spinnerCount : 0, invalid }));
+		void rate(message.seconds, message.busy, message.warmup).then(perSecond => process.send?.({ type: "rate", perSecond, threads: count, spinners: message.busy ? spinnerCount : 0, invalid }));
 	});
 	// The bench went away without a word: nothing is left to measure for.
 	process.on("disconnect", () => process.exit(0));
