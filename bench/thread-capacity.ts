@@ -6,10 +6,10 @@
  * "measure", seconds, busy, warmup }`, answered with `{ type: "rate", perSecond, ... }`): after
  * each slice of a B-EdDSA round, on the machine the gateways have just left idle, so each round
  * of ours is judged against the capacity the machine had during that round (this host's speed
- * moves by a third from one minute to the next); once more at the end with every other core kept busy by a spinning
- * thread (`busy`), which shows how much this host slows a core while the others work
- * (a bare node:crypto Ed25519 loop on these 2-core VMs: 14,100/s alone, 9,100/s beside a
- * spinning thread). It bounds nothing: a spinner keeps its core busier than the event loop and
+ * moves by a third from one minute to the next); once more at the end with every other core
+ * kept busy by a spinning thread (`busy`), which shows how much this host slows a core while
+ * the others work (a bare node:crypto Ed25519 loop on these 2-core VMs: 14,100/s alone,
+ * 9,100/s beside a spinning thread). It bounds nothing: a spinner keeps its core busier than the event loop and
  * the load generator keep theirs in B-EdDSA, and ours has read 1.5 times it.
  *
  * `tsx bench/thread-capacity.ts <token file> <public JWK as JSON>`, then IPC; `{ type: "stop" }` ends it.
