@@ -60,6 +60,10 @@ export function percentile(sorted: ArrayLike<number>, q: number): number {
 	return sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number);
 }
 
+export function mean(values: readonly number[]): number {
+	return values.length === 0 ? Number.NaN : values.reduce((total, value) => total + value, 0) / values.length;
+}
+
 export function median(values: readonly number[]): number {
 	if (values.length === 0) return Number.NaN;
 	const sorted = [...values].sort((a, b) => a - b);

@@ -15,7 +15,7 @@ import { runFlood } from "./flood";
 import { ATTEMPTS, failures, fixedRate, progress, runScenario, slicesOf, STEAL_LIMIT, type Measurer } from "./measure";
 import { runInstructions } from "./instructions";
 import { DECLARED_CLAIMS } from "./protocol";
-import { fixedRateLine, machine, markdown, pairedRatioLines, summarise, writeResult, type Row } from "./report";
+import { fixedRateLine, machine, markdown, mean, pairedRatioLines, summarise, writeResult, type Row } from "./report";
 import { startGateway } from "./shipped";
 import { mintFile, oneToken, TokenDir } from "./tokens";
 import { saturatingGenerator } from "./wrk";
@@ -48,8 +48,8 @@ async function runBench(bench: Bench): Promise<number> {
 	const fixedToken = oneToken(rsa, keys.issuer, claims);
 	// The signature threads alone, measured after each slice of every B-EdDSA round (bench/capacity-probe.ts).
 	const probe = args.costs || !args.scenarios.includes("B-EdDSA") ? null : new CapacityProbe(edFile as string, ed.jwk);
-	const capacityRounds: number[] = [];
-	const sliceRates: number[] = [];
+	// Each B-EdDSA round's probe readings, one per slice; a round's capacity is their mean.
+	const probeSlices = new Map<number, number[]>();
 	const scenarios = scenariosOf(args, specs, fixedToken, rsaFile as string, edFile as string).map(scenario =>
 		scenario.id !== "B-EdDSA" || probe === null
 			? scenario
@@ -57,13 +57,9 @@ async function runBench(bench: Bench): Promise<number> {
 					...scenario,
 					afterSlice: async (round: number, slice: number) => {
 						const { perSecond } = await probe.measure(args.duration / slicesOf(args), false, PROBE_SLICE_WARMUP);
-						sliceRates.push(perSecond);
-						if (slice < slicesOf(args)) return;
-						// The probe's slices are as long as each other: their mean is the round's rate.
-						const perRound = sliceRates.reduce((total, rate) => total + rate, 0) / sliceRates.length;
-						sliceRates.length = 0;
-						capacityRounds.push(perRound);
-						progress(`B-EdDSA round ${round}/${args.rounds}: signature threads alone, between the slices, ${Math.round(perRound).toLocaleString("en-US")} checks/s`);
+						const readings = probeSlices.get(round) ?? [];
+						probeSlices.set(round, [...readings, perSecond]);
+						if (slice === slicesOf(args)) progress(`B-EdDSA round ${round}/${args.rounds}: signature threads alone, between the slices, ${Math.round(mean(probeSlices.get(round) ?? [])).toLocaleString("en-US")} checks/s`);
 					}
 				}
 	);
@@ -83,7 +79,7 @@ async function runBench(bench: Bench): Promise<number> {
 	// With the other cores kept busy by spinning threads: what this host does to a core while the others work.
 	const busy = probe === null ? null : await probe.measure(args.duration, true);
 	probe?.stop();
-	const capacity = busy === null ? null : { rounds: capacityRounds, busyPerSecond: busy.perSecond, threads: busy.threads, spinners: busy.spinners };
+	const capacity = busy === null ? null : { rounds: [...probeSlices.values()].map(mean), busyPerSecond: busy.perSecond, threads: busy.threads, spinners: busy.spinners };
 	const summaries = summarise(rows);
 	for (const gateway of started) gateway.stop();
 
