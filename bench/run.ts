@@ -57,9 +57,9 @@ async function runBench(bench: Bench): Promise<number> {
 					...scenario,
 					afterSlice: async (round: number, slice: number) => {
 						const { perSecond } = await probe.measure(args.duration / slicesOf(args), false, PROBE_SLICE_WARMUP);
-						const readings = probeSlices.get(round) ?? [];
-						probeSlices.set(round, [...readings, perSecond]);
-						if (slice === slicesOf(args)) progress(`B-EdDSA round ${round}/${args.rounds}: signature threads alone, between the slices, ${Math.round(mean(probeSlices.get(round) ?? [])).toLocaleString("en-US")} checks/s`);
+						const readings = [...(probeSlices.get(round) ?? []), perSecond];
+						probeSlices.set(round, readings);
+						if (slice === slicesOf(args)) progress(`B-EdDSA round ${round}/${args.rounds}: signature threads alone, between the slices, ${Math.round(mean(readings)).toLocaleString("en-US")} checks/s`);
 					}
 				}
 	);
