@@ -221,7 +221,8 @@ export async function fixedRate(m: Measurer, token: string, rate: number): Promi
 	const side = (list: Round[]) => ({ p50: median(list.map(r => r.load.p50)), p99: median(list.map(r => r.load.p99)), rounds: list });
 	const none = side(measured.none);
 	const ours = side(measured.ours);
-	return { rate, none, ours, addedP99: ours.p99 - none.p99 };
+	const roundByRound = measured.ours.map((round, i) => round.load.p99 - (measured.none[i]?.load.p99 ?? Number.NaN)).filter(Number.isFinite);
+	return { rate, none, ours, addedP99: ours.p99 - none.p99, addedP99ByRound: roundByRound };
 }
 
 export function failures(rounds: readonly Round[]): LoadResult[] {

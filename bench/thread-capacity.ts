@@ -1,7 +1,8 @@
 /**
  * What the machine's signature threads can do, without HTTP: in its own process (child of
  * bench/run.ts), the built SignatureThreads of dist/ with the gateway's default thread count
- * (or JWT_VERIFY_THREADS) check the Ed25519 tokens of scenario B-EdDSA as fast as they can,
+ * (or JWT_VERIFY_THREADS), the threads alone (no `onLoop`: this process's event loop checks
+ * nothing, where the gateway's helps while its threads are behind), check the Ed25519 tokens of scenario B-EdDSA as fast as they can,
  * with enough checks queued that the threads never wait, whenever the parent asks (`{ type:
  * "measure", seconds, busy, warmup }`, answered with `{ type: "rate", perSecond, ... }`): after
  * each slice of a B-EdDSA round, on the machine the gateways have just left idle, so each round

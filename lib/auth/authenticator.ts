@@ -8,7 +8,7 @@ import type { AuthConfig } from "./policy/config";
 import { IssuerKeyStore, type KeyStoreEvents, type RefreshReport } from "./keys/key-store";
 import { reject } from "./policy/reasons";
 import { RevocationList } from "./revocation/revocations";
-import { checkOnThreadPool, SignatureChecks } from "./signatures/signature";
+import { checkOnEventLoop, checkOnThreadPool, SignatureChecks } from "./signatures/signature";
 import { SignatureThreads, type SignatureThreadEvents } from "./signatures/signature-threads";
 import { CachedVerifier } from "./cache/cached-verifier";
 import { DEFAULT_TOKEN_CACHE_SIZE, TokenCache, type TokenCacheEvents } from "./cache/token-cache";
@@ -50,7 +50,7 @@ export class Authenticator {
 		this.stores = new Map([...trusted].map(([issuer, entry]) => [issuer, entry.store]));
 		const clockTolerance = Math.max(...config.issuers.map(issuer => issuer.rules.clockTolerance), config.clockTolerance);
 		this.revocations = new RevocationList({ ...config.revocation, clockTolerance, now: options.now });
-		this.signatureThreads = config.verifyThreads > 0 ? new SignatureThreads(config.verifyThreads, checkOnThreadPool, options.events) : null;
+		this.signatureThreads = config.verifyThreads > 0 ? new SignatureThreads(config.verifyThreads, checkOnThreadPool, options.events, checkOnEventLoop) : null;
 		const verifier = new Verifier(trusted, new SignatureChecks(this.signatureThreads ?? undefined), options.now);
 		this.verifier =
 			options.tokenCacheSize === 0

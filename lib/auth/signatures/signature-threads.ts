@@ -7,6 +7,13 @@
  * at the end of that turn of the event loop (setImmediate); answers come back 8 to a message.
  * The event loop's share is a few array pushes per check.
  *
+ * With `onLoop`, the event loop helps when the threads are behind: each thread is sent at
+ * most MAX_SENT_PER_THREAD unanswered checks, and at the end of a turn the loop checks the
+ * newest of the checks held back itself, one a turn, until none is left. The threads always
+ * get first pick (a turn's end sends them all they have room for before the loop takes one),
+ * so the loop only spends time that would otherwise wait for their answers: on 2 cores, with
+ * one thread, the loop's core was half idle in a flood of Ed25519 tokens (bench/HISTORY.md).
+ *
  * A thread that dies (or a failed start) costs nothing but speed: its unanswered checks, and
  * every check until a new thread starts, go to `fallback`. Threads are unref'd while they have
  * nothing to answer, so they never keep a process alive on their own.
@@ -33,6 +40,8 @@ export interface SignatureThreadEvents {
 	threadFailed?(detail: string): void;
 	/** A message of `checks` checks went to a thread. */
 	batchSent?(checks: number): void;
+	/** The event loop checked one of the checks held back from busy threads (`onLoop`). */
+	checkedOnLoop?(): void;
 }
 
 /** The name of the threads, as `top -H` and /proc/<pid>/task/<tid>/comm show them. */
@@ -43,6 +52,12 @@ export const THREAD_NAME = "jwt-signatures";
  * loop more of them. 8 balances the two best of the sizes tried (bench/HISTORY.md).
  */
 export const BATCH_SIZE = 8;
+/**
+ * Unanswered checks a thread is sent at most when the event loop can help (`onLoop`): 3
+ * batches queued behind the one it works on, so it never waits for the loop's next turn,
+ * and anything more is left where the loop can take it.
+ */
+export const MAX_SENT_PER_THREAD = 4 * BATCH_SIZE;
 /** A failed thread is replaced at most this often; checks use the fallback in between. */
 const RESTART_INTERVAL_MS = 1000;
 
@@ -84,19 +99,29 @@ class SignatureThread {
 
 export class SignatureThreads {
 	private readonly threads = new Set<SignatureThread>();
-	private batch: Batch | null = null;
-	/** One flush at the end of this turn is already asked for. */
+	/** Checks not sent yet, oldest first: the turn's partial batch, and those held back from busy threads. */
+	private readonly waiting: SignatureJob[] = [];
+	private readonly waitingAnswers: ((valid: boolean) => void)[] = [];
+	/** A turn-end flush is already asked for. */
 	private flushScheduled = false;
 	private nextBatchId = 1;
 	private running = false;
 	private restartAfter = 0;
+	/** Unanswered checks a thread may hold. */
+	private readonly perThread: number;
 
+	/**
+	 * `onLoop`: a synchronous check, for the event loop to take checks the busy threads have
+	 * no room for; without it every check is sent at once, however far behind the threads are.
+	 */
 	constructor(
 		readonly count: number,
 		private readonly fallback: (job: SignatureJob) => Promise<boolean>,
-		private readonly events: SignatureThreadEvents = {}
+		private readonly events: SignatureThreadEvents = {},
+		private readonly onLoop?: (job: SignatureJob) => boolean
 	) {
 		if (!Number.isInteger(count) || count < 1) throw new RangeError(`SignatureThreads needs at least one thread, got ${count}`);
+		this.perThread = onLoop === undefined ? Number.POSITIVE_INFINITY : MAX_SENT_PER_THREAD;
 	}
 
 	/** Starts the threads; until then, and after `stop`, every check goes to the fallback. */
@@ -107,9 +132,10 @@ export class SignatureThreads {
 		for (let i = this.threads.size; i < this.count; i++) this.spawn();
 	}
 
-	/** Stops the threads; checks they had not answered go to the fallback. */
+	/** Stops the threads; checks they had not answered, and those not sent yet, go to the fallback. */
 	async stop(): Promise<void> {
 		this.running = false;
+		this.fallBack(this.takeWaiting(this.waiting.length));
 		const threads = [...this.threads];
 		await Promise.all(threads.map(thread => thread.worker.terminate()));
 	}
@@ -121,22 +147,33 @@ export class SignatureThreads {
 
 	check(job: SignatureJob): Promise<boolean> {
 		if (!this.running) return this.fallback(job);
-		const batch = (this.batch ??= { jobs: [], answers: [], answered: 0 });
-		batch.jobs.push(job);
-		const answer = new Promise<boolean>(resolve => batch.answers.push(resolve));
+		this.waiting.push(job);
+		const answer = new Promise<boolean>(resolve => this.waitingAnswers.push(resolve));
 		// A thread with nothing to do gets the check at once: waiting for the end of the turn
 		// only pays while the threads are busy, and would add a turn of the event loop to it.
-		if (batch.jobs.length >= BATCH_SIZE || this.hasIdleThread()) this.flush();
-		else if (!this.flushScheduled) {
-			this.flushScheduled = true;
-			setImmediate(this.flushAtTurnEnd);
-		}
+		const idle = this.hasIdleThread();
+		if (idle || this.waiting.length >= BATCH_SIZE) this.send(idle);
+		if (this.waiting.length > 0) this.flushAtTurnEnd();
 		return answer;
 	}
 
-	private readonly flushAtTurnEnd = (): void => {
+	private flushAtTurnEnd(): void {
+		if (this.flushScheduled) return;
+		this.flushScheduled = true;
+		setImmediate(this.turnEnded);
+	}
+
+	/** Everything the threads have room for leaves; the loop checks the newest of the rest, one a turn. */
+	private readonly turnEnded = (): void => {
 		this.flushScheduled = false;
-		this.flush();
+		this.send(true);
+		const onLoop = this.onLoop;
+		if (onLoop === undefined || this.waiting.length === 0) return;
+		const job = this.waiting.pop() as SignatureJob;
+		const answer = this.waitingAnswers.pop() as (valid: boolean) => void;
+		this.events.checkedOnLoop?.();
+		answer(onLoop(job));
+		if (this.waiting.length > 0) this.flushAtTurnEnd();
 	};
 
 	private hasIdleThread(): boolean {
@@ -154,18 +191,32 @@ export class SignatureThreads {
 		}
 	}
 
-	/** The batch goes to the least busy thread. */
-	private flush(): void {
-		const batch = this.batch;
-		this.batch = null;
-		if (batch === null) return;
+	/**
+	 * Waiting checks to the least busy thread, in messages of BATCH_SIZE while threads have room
+	 * for them; `partial`: the last, shorter message too (the turn's end). With no thread to send to,
+	 * every waiting check goes to the fallback.
+	 */
+	private send(partial: boolean): void {
 		if (this.running && this.threads.size < this.count && Date.now() >= this.restartAfter) this.spawn();
-		let thread: SignatureThread | undefined;
-		for (const candidate of this.threads) if (thread === undefined || candidate.inFlight < thread.inFlight) thread = candidate;
-		if (!this.running || thread === undefined) {
-			this.fallBack(batch);
-			return;
+		while (this.waiting.length >= (partial ? 1 : BATCH_SIZE)) {
+			let thread: SignatureThread | undefined;
+			for (const candidate of this.threads) if (thread === undefined || candidate.inFlight < thread.inFlight) thread = candidate;
+			if (!this.running || thread === undefined) {
+				this.fallBack(this.takeWaiting(this.waiting.length));
+				return;
+			}
+			const room = Math.min(BATCH_SIZE, this.perThread - thread.inFlight, this.waiting.length);
+			if (room <= 0 || (!partial && room < BATCH_SIZE)) return;
+			this.sendTo(thread, this.takeWaiting(room));
 		}
+	}
+
+	/** The `n` oldest waiting checks, as a batch. */
+	private takeWaiting(n: number): Batch {
+		return { jobs: this.waiting.splice(0, n), answers: this.waitingAnswers.splice(0, n), answered: 0 };
+	}
+
+	private sendTo(thread: SignatureThread, batch: Batch): void {
 		const id = this.nextBatchId++;
 		try {
 			thread.worker.postMessage(message(id, batch.jobs));
@@ -189,12 +240,15 @@ export class SignatureThreads {
 		thread.inFlight -= valid.length;
 		if (thread.inFlight === 0) thread.worker.unref();
 		for (let i = 0; i < valid.length; i++) (batch.answers[first + i] as (valid: boolean) => void)(valid[i] === 1);
+		// Checks held back go to the room this made, at the end of this turn.
+		if (this.waiting.length > 0) this.flushAtTurnEnd();
 	};
 
 	private readonly exited = (thread: SignatureThread, detail: string): void => {
 		this.threads.delete(thread);
 		for (const batch of thread.sent.values()) this.fallBack(batch);
 		thread.sent.clear();
+		if (this.waiting.length > 0) this.flushAtTurnEnd();
 		if (!this.running) return;
 		this.restartAfter = Date.now() + RESTART_INTERVAL_MS;
 		this.events.threadFailed?.(detail);

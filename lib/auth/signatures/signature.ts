@@ -1,7 +1,7 @@
 /**
  * The signature step, off the event loop: on the gateway's signature threads
- * (signature-threads.ts) when it has them, otherwise on node:crypto's thread pool (asynchronous
- * `crypto.verify`). A signature check is the largest CPU cost of a request, and jsonwebtoken's
+ * (signature-threads.ts) when it has them, with the loop taking a share only while they are
+ * behind, otherwise on node:crypto's thread pool (asynchronous `crypto.verify`). A signature check is the largest CPU cost of a request, and jsonwebtoken's
  * synchronous `verify` would decode again, on the event loop, what `parseToken` already
  * decoded (bench/HISTORY.md). The key has already been proven to fit the algorithm (key-set.ts).
  */
@@ -54,7 +54,7 @@ function verifyArguments(job: SignatureJob): [string | null, Buffer, SignatureJo
 }
 
 /** On the event loop; an error (a malformed signature) counts as false. */
-function checkNow(job: SignatureJob): boolean {
+export function checkOnEventLoop(job: SignatureJob): boolean {
 	try {
 		return verify(...verifyArguments(job));
 	} catch {
@@ -92,7 +92,7 @@ export class SignatureChecks {
 		const scheme = SCHEMES[alg];
 		if (parsed.signatureBytes !== this.expectedBytes(scheme, key.key)) return Promise.resolve(false);
 		const job: SignatureJob = { digest: scheme.digest, key: this.keyInput(scheme, key.key), data: parsed.signingInput, signature: parsed.signature };
-		if (this.queued >= MAX_QUEUED_CHECKS) return Promise.resolve(checkNow(job));
+		if (this.queued >= MAX_QUEUED_CHECKS) return Promise.resolve(checkOnEventLoop(job));
 		this.queued += 1;
 		return (this.threads === undefined ? checkOnThreadPool(job) : this.threads.check(job)).then(this.settled);
 	}

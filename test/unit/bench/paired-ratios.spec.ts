@@ -1,5 +1,5 @@
-/** Ours against the plain gateway round by round, beside the ratio of the medians. */
-import { pairedRatioLines, type Round, type Row } from "../../../bench/report";
+/** Ours against the plain gateway round by round, beside the ratio (or the difference) of the medians. */
+import { fixedRateLine, pairedRatioLines, type Round, type Row } from "../../../bench/report";
 
 function round(rps: number): Round {
 	const load = { requests: rps * 5, duration: 5, rps, p50: 1, p99: 2, max: 3, non2xx: 0, errors: 0, statusCodes: {}, cpu: 0.3 };
@@ -20,5 +20,11 @@ describe("paired ratios", () => {
 	it("leaves out a scenario without both gateways", () => {
 		const lines = pairedRatioLines([row("B", "none", [10_000])], [{ id: "B", title: "tokens", gateways: ["none"] }]);
 		expect(lines).toHaveLength(3);
+	});
+
+	it("shows the p99 added at the fixed rate as the difference of the medians, and round by round with their median", () => {
+		const side = (p99: number) => ({ p50: 0.5, p99, rounds: [] });
+		const line = fixedRateLine({ rate: 5000, none: side(4), ours: side(6.5), addedP99: 2.5, addedP99ByRound: [-0.3, 0.2, 3.1] });
+		expect(line).toContain("p99 added by auth: 2.50 ms (round by round: -0.30, 0.20, 3.10; median of those 0.20 ms)");
 	});
 });
