@@ -1,9 +1,10 @@
 /**
  * The signature step, off the event loop: on the gateway's signature threads
  * (signature-threads.ts) when it has them, with the loop taking a share only while they are
- * behind, otherwise on node:crypto's thread pool (asynchronous `crypto.verify`). A signature check is the largest CPU cost of a request, and jsonwebtoken's
- * synchronous `verify` would decode again, on the event loop, what `parseToken` already
- * decoded (bench/HISTORY.md). The key has already been proven to fit the algorithm (key-set.ts).
+ * behind, otherwise on node:crypto's thread pool (asynchronous `crypto.verify`). A signature
+ * check is the largest CPU cost of a request, and jsonwebtoken's synchronous `verify` would
+ * decode again, on the event loop, what `parseToken` already decoded (bench/HISTORY.md). The
+ * key has already been proven to fit the algorithm (key-set.ts).
  */
 import { constants, verify, type KeyObject, type VerifyKeyObjectInput } from "node:crypto";
 import type { JwsAlgorithm } from "../jws/algorithms";
