@@ -9,7 +9,7 @@ import { IssuerKeyStore, type KeyStoreEvents, type RefreshReport } from "./keys/
 import { reject } from "./policy/reasons";
 import { RevocationList } from "./revocation/revocations";
 import { checkOnEventLoop, checkOnThreadPool, SignatureChecks } from "./signatures/signature";
-import { SignatureThreads, type SignatureThreadEvents } from "./signatures/signature-threads";
+import { SignatureThreads, type SignatureJob, type SignatureThreadEvents } from "./signatures/signature-threads";
 import { CachedVerifier } from "./cache/cached-verifier";
 import { DEFAULT_TOKEN_CACHE_SIZE, TokenCache, type TokenCacheEvents } from "./cache/token-cache";
 import { isPending, Verifier, type Verdict, type VerifiedToken } from "./jws/verifier";
@@ -50,8 +50,14 @@ export class Authenticator {
 		this.stores = new Map([...trusted].map(([issuer, entry]) => [issuer, entry.store]));
 		const clockTolerance = Math.max(...config.issuers.map(issuer => issuer.rules.clockTolerance), config.clockTolerance);
 		this.revocations = new RevocationList({ ...config.revocation, clockTolerance, now: options.now });
-		this.signatureThreads = config.verifyThreads > 0 ? new SignatureThreads(config.verifyThreads, checkOnThreadPool, options.events, checkOnEventLoop) : null;
-		const verifier = new Verifier(trusted, new SignatureChecks(this.signatureThreads ?? undefined), options.now);
+		const events = options.events ?? {};
+		// The threads' fallback, while none is running, is node:crypto's thread pool: counted as such.
+		const onThreadPool = (job: SignatureJob): Promise<boolean> => {
+			events.checkedOnThreadPool?.();
+			return checkOnThreadPool(job);
+		};
+		this.signatureThreads = config.verifyThreads > 0 ? new SignatureThreads(config.verifyThreads, onThreadPool, events, checkOnEventLoop) : null;
+		const verifier = new Verifier(trusted, new SignatureChecks(this.signatureThreads ?? undefined, events), options.now);
 		this.verifier =
 			options.tokenCacheSize === 0
 				? verifier

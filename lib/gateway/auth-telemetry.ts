@@ -19,7 +19,8 @@ export const METRIC_NAMES = {
 	keySetAge: "jwks_key_set_age_seconds",
 	staleKeyUses: "jwks_stale_key_uses_total",
 	unknownKidRefetches: "jwks_unknown_kid_refetches_total",
-	suppressedLogLines: "jwt_rejection_log_lines_suppressed_total"
+	suppressedLogLines: "jwt_rejection_log_lines_suppressed_total",
+	signatureChecks: "jwt_signature_checks_total"
 } as const;
 
 /** Per level: a flood of rejections must not starve the error lines, nor the other way round. */
@@ -49,6 +50,8 @@ export class AuthTelemetry {
 	private readonly cacheHit: BoundCounter;
 	private readonly cacheMiss: BoundCounter;
 	private readonly suppressed: Record<RequestLogLevel, BoundCounter>;
+	/** Where signatures were checked: a growing `event_loop` share says the threads are behind. */
+	private readonly checksOn: Record<"threads" | "event_loop" | "thread_pool", BoundCounter>;
 
 	constructor(
 		private readonly broker: ServiceBroker,
@@ -72,6 +75,7 @@ export class AuthTelemetry {
 		counter(METRIC_NAMES.staleKeyUses, "Verifications with a key past JWKS_CACHE_MAX_AGE (issuer unreachable)", ["issuer"]);
 		counter(METRIC_NAMES.unknownKidRefetches, "Key set fetches caused by an unknown kid", ["issuer"]);
 		counter(METRIC_NAMES.suppressedLogLines, "Request-caused log lines not written (rate limit, per level); the requests are still counted", ["level"]);
+		counter(METRIC_NAMES.signatureChecks, "Signature checks by where they ran: the signature threads, the event loop (threads behind), node:crypto's thread pool", ["on"]);
 		this.accepted = boundCounter(metrics, METRIC_NAMES.verifications, { result: "accepted", reason: "none" });
 		this.acceptedSeconds = boundHistogram(metrics, METRIC_NAMES.verificationSeconds, { result: "accepted" });
 		this.rejectedSeconds = boundHistogram(metrics, METRIC_NAMES.verificationSeconds, { result: "rejected" });
@@ -81,6 +85,11 @@ export class AuthTelemetry {
 			error: boundCounter(metrics, METRIC_NAMES.suppressedLogLines, { level: "error" }),
 			warn: boundCounter(metrics, METRIC_NAMES.suppressedLogLines, { level: "warn" }),
 			info: boundCounter(metrics, METRIC_NAMES.suppressedLogLines, { level: "info" })
+		};
+		this.checksOn = {
+			threads: boundCounter(metrics, METRIC_NAMES.signatureChecks, { on: "threads" }),
+			event_loop: boundCounter(metrics, METRIC_NAMES.signatureChecks, { on: "event_loop" }),
+			thread_pool: boundCounter(metrics, METRIC_NAMES.signatureChecks, { on: "thread_pool" })
 		};
 	}
 
@@ -107,6 +116,9 @@ export class AuthTelemetry {
 			staleKeyUsed: issuer => metrics.increment(METRIC_NAMES.staleKeyUses, { issuer }),
 			warning: (issuer, message) => this.logger.warn(`Key set of ${issuer}: ${message}`),
 			threadFailed: detail => this.logger.warn(`A signature thread stopped (${detail}); checks run on node:crypto's thread pool until it is replaced`),
+			batchSent: checks => this.checksOn.threads(checks),
+			checkedOnLoop: () => this.checksOn.event_loop(),
+			checkedOnThreadPool: () => this.checksOn.thread_pool(),
 			hit: () => this.cacheHit(),
 			miss: () => this.cacheMiss()
 		};

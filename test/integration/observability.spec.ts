@@ -74,6 +74,11 @@ describe("metrics, logs and tracing", () => {
 		expect(sample(metrics, "jwks_fetches_total", { issuer: issuer.issuer, cause: "startup", result: "ok" })).toBe(1);
 		expect(sample(metrics, "jwks_fetches_total", { issuer: issuer.issuer, cause: "unknown_kid", result: "ok" })).toBe(1);
 		expect(sample(metrics, "jwks_unknown_kid_refetches_total", { issuer: issuer.issuer })).toBe(1);
+		// Three signatures were checked (the unknown kid never reached one), on an idle thread each.
+		expect(sample(metrics, "jwt_signature_checks_total", { on: "threads" })).toBe(3);
+		expect(sample(metrics, "jwt_signature_checks_total", { on: "event_loop" })).toBe(0);
+		expect(sample(metrics, "jwt_signature_checks_total", { on: "thread_pool" })).toBe(0);
+		expect(metrics).toMatch(/jwt_signature_checks_total\{[^}]*on="event_loop"[^}]*\} 0/);
 		expect(metrics).toMatch(/jwks_key_set_age_seconds\{[^}]*issuer="[^"]+"[^}]*\} \d/);
 		expect(metrics).toMatch(/jwt_verification_duration_seconds_bucket\{[^}]*result="accepted"/);
 	});

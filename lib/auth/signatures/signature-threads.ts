@@ -40,8 +40,10 @@ export interface SignatureThreadEvents {
 	threadFailed?(detail: string): void;
 	/** A message of `checks` checks went to a thread. */
 	batchSent?(checks: number): void;
-	/** The event loop checked one of the checks held back from busy threads (`onLoop`). */
+	/** The event loop checked a signature itself: held back from busy threads (`onLoop`), or past the queue's bound. */
 	checkedOnLoop?(): void;
+	/** A check went to node:crypto's thread pool: no signature threads, or none running. */
+	checkedOnThreadPool?(): void;
 }
 
 /** The name of the threads, as `top -H` and /proc/<pid>/task/<tid>/comm show them. */

@@ -9,7 +9,7 @@
 import { constants, verify, type KeyObject, type VerifyKeyObjectInput } from "node:crypto";
 import type { JwsAlgorithm } from "../jws/algorithms";
 import type { VerificationKey } from "../keys/key-set";
-import type { SignatureJob, SignatureThreads } from "./signature-threads";
+import type { SignatureJob, SignatureThreadEvents, SignatureThreads } from "./signature-threads";
 import type { ParsedToken } from "../jws/token";
 
 interface SignatureScheme {
@@ -86,16 +86,24 @@ export class SignatureChecks {
 	private readonly modulusBytes = new WeakMap<KeyObject, number>();
 
 	/** `threads`: the gateway's signature threads; node:crypto's thread pool when absent. */
-	constructor(private readonly threads?: SignatureThreads) {}
+	constructor(
+		private readonly threads?: SignatureThreads,
+		private readonly events: Pick<SignatureThreadEvents, "checkedOnLoop" | "checkedOnThreadPool"> = {}
+	) {}
 
 	/** True only for a signature that verifies; an error (a malformed signature) counts as false. */
 	isValid(parsed: ParsedToken, alg: JwsAlgorithm, key: VerificationKey): Promise<boolean> {
 		const scheme = SCHEMES[alg];
 		if (parsed.signatureBytes !== this.expectedBytes(scheme, key.key)) return Promise.resolve(false);
 		const job: SignatureJob = { digest: scheme.digest, key: this.keyInput(scheme, key.key), data: parsed.signingInput, signature: parsed.signature };
-		if (this.queued >= MAX_QUEUED_CHECKS) return Promise.resolve(checkOnEventLoop(job));
+		if (this.queued >= MAX_QUEUED_CHECKS) {
+			this.events.checkedOnLoop?.();
+			return Promise.resolve(checkOnEventLoop(job));
+		}
 		this.queued += 1;
-		return (this.threads === undefined ? checkOnThreadPool(job) : this.threads.check(job)).then(this.settled);
+		if (this.threads !== undefined) return this.threads.check(job).then(this.settled);
+		this.events.checkedOnThreadPool?.();
+		return checkOnThreadPool(job).then(this.settled);
 	}
 
 	private readonly settled = (valid: boolean): boolean => {

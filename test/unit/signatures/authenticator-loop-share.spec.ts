@@ -23,10 +23,10 @@ describe("the Authenticator's signature threads", () => {
 		await issuer.stop();
 	});
 
-	async function started(threads: string): Promise<{ sent: number; onLoop: number }> {
-		const counts = { sent: 0, onLoop: 0 };
+	async function started(threads: string): Promise<{ sent: number; onLoop: number; onThreadPool: number }> {
+		const counts = { sent: 0, onLoop: 0, onThreadPool: 0 };
 		auth = new Authenticator(parseAuthConfig({ JWT_ISSUER: issuer.issuer, JWT_VERIFY_THREADS: threads }), {
-			events: { batchSent: checks => (counts.sent += checks), checkedOnLoop: () => (counts.onLoop += 1) }
+			events: { batchSent: checks => (counts.sent += checks), checkedOnLoop: () => (counts.onLoop += 1), checkedOnThreadPool: () => (counts.onThreadPool += 1) }
 		});
 		auth.start();
 		await waitFor(() => auth?.readiness().ready === true);
@@ -54,6 +54,16 @@ describe("the Authenticator's signature threads", () => {
 		expect(verdicts.filter(verdict => !verdict.ok).every(verdict => !verdict.ok && verdict.reason === "bad_signature")).toBe(true);
 		expect(counts.onLoop).toBeGreaterThan(0);
 		expect(counts.sent + counts.onLoop).toBe(burst.tokens.length);
+		expect(counts.onThreadPool).toBe(0);
+	});
+
+	it("count the checks that go to node:crypto's thread pool while no thread runs", async () => {
+		const counts = await started("1");
+		await (auth as Authenticator).signatureThreads?.stop();
+		const burst = tokens(8);
+		const verdicts = await Promise.all(burst.tokens.map(token => (auth as Authenticator).verify(token)));
+		expect(verdicts.map(verdict => verdict.ok)).toEqual(burst.expected);
+		expect(counts).toEqual({ sent: 0, onLoop: 0, onThreadPool: burst.tokens.length });
 	});
 
 	it("leave the checks to node:crypto's thread pool with JWT_VERIFY_THREADS=0: no thread, no share for the loop", async () => {
@@ -62,6 +72,6 @@ describe("the Authenticator's signature threads", () => {
 		const verdicts = await Promise.all(burst.tokens.map(token => (auth as Authenticator).verify(token)));
 		expect(verdicts.map(verdict => verdict.ok)).toEqual(burst.expected);
 		expect((auth as Authenticator).signatureThreads).toBeNull();
-		expect(counts).toEqual({ sent: 0, onLoop: 0 });
+		expect(counts).toEqual({ sent: 0, onLoop: 0, onThreadPool: burst.tokens.length });
 	});
 });

@@ -153,7 +153,8 @@ describe.each(WAYS)("signature step: a bounded queue %s", (_way, of) => {
 		const { key, token } = setup("RS256");
 		const valid = parsed(token) as ParsedToken;
 		const forged = respelled(valid, bytes => Buffer.from(bytes).fill(7, 0, 8));
-		const signatures = new SignatureChecks(of());
+		const counted = { onLoop: 0, onThreadPool: 0 };
+		const signatures = new SignatureChecks(of(), { checkedOnLoop: () => (counted.onLoop += 1), checkedOnThreadPool: () => (counted.onThreadPool += 1) });
 		const answeredAtOnce = async (checks: Promise<boolean>[]): Promise<number> => {
 			let answered = 0;
 			for (const check of checks) void check.then(() => (answered += 1));
@@ -164,6 +165,8 @@ describe.each(WAYS)("signature step: a bounded queue %s", (_way, of) => {
 		const count = MAX_QUEUED_CHECKS * 4;
 		const checks = Array.from({ length: count }, (_, i) => signatures.isValid(i % 2 === 0 ? valid : forged, "RS256", key));
 		expect(await answeredAtOnce(checks)).toBe(count - MAX_QUEUED_CHECKS);
+		// Each check is counted where it ran (the threads count their own: signature-threads.spec.ts).
+		expect(counted).toEqual({ onLoop: count - MAX_QUEUED_CHECKS, onThreadPool: of() === undefined ? MAX_QUEUED_CHECKS : 0 });
 		const answers = await Promise.all(checks);
 		expect(answers).toEqual(Array.from({ length: count }, (_, i) => i % 2 === 0));
 		// Answered checks leave the queue: the next MAX_QUEUED_CHECKS wait off the loop again.
