@@ -116,7 +116,7 @@ export class AuthTelemetry {
 			staleKeyUsed: issuer => metrics.increment(METRIC_NAMES.staleKeyUses, { issuer }),
 			warning: (issuer, message) => this.logger.warn(`Key set of ${issuer}: ${message}`),
 			threadFailed: detail => this.logger.warn(`A signature thread stopped (${detail}); checks run on node:crypto's thread pool until it is replaced`),
-			batchSent: checks => this.checksOn.threads(checks),
+			checkedOnThread: checks => this.checksOn.threads(checks),
 			checkedOnLoop: () => this.checksOn.event_loop(),
 			checkedOnThreadPool: () => this.checksOn.thread_pool(),
 			hit: () => this.cacheHit(),

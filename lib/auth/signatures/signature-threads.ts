@@ -40,6 +40,8 @@ export interface SignatureThreadEvents {
 	threadFailed?(detail: string): void;
 	/** A message of `checks` checks went to a thread. */
 	batchSent?(checks: number): void;
+	/** A thread answered `checks` checks (those of a thread that dies unanswered go to the fallback instead). */
+	checkedOnThread?(checks: number): void;
 	/** The event loop checked a signature itself: held back from busy threads (`onLoop`), or past the queue's bound. */
 	checkedOnLoop?(): void;
 	/** A check went to node:crypto's thread pool: no signature threads, or none running. */
@@ -241,6 +243,7 @@ export class SignatureThreads {
 		if (batch.answered >= batch.jobs.length) thread.sent.delete(answers.id);
 		thread.inFlight -= valid.length;
 		if (thread.inFlight === 0) thread.worker.unref();
+		this.events.checkedOnThread?.(valid.length);
 		for (let i = 0; i < valid.length; i++) (batch.answers[first + i] as (valid: boolean) => void)(valid[i] === 1);
 		// Checks held back go to the room this made, at the end of this turn.
 		if (this.waiting.length > 0) this.flushAtTurnEnd();

@@ -165,14 +165,16 @@ describe("signature threads, at their edges", () => {
 		}
 	});
 
-	it("answer the checks of a thread that dies, with no listener for it", async () => {
+	it("answer the checks of a thread that dies, with no listener for it, each counted once where it was answered", async () => {
 		const counter = counted();
-		const threads = threadsOf(1, counter.fallback);
+		let answeredByThread = 0;
+		const threads = threadsOf(1, counter.fallback, { checkedOnThread: checks => (answeredByThread += checks) });
 		threads.start();
 		const checks = [job(), job("RS256", false)].map(j => threads.check(j));
 		await threads.workers[0]?.terminate();
 		expect(await Promise.all(checks)).toEqual([true, false]);
 		expect(counter.calls).toBeGreaterThan(0);
+		expect(answeredByThread + counter.calls).toBe(checks.length);
 	});
 
 	it("count a stop as no failure, and give the fallback nothing they had answered", async () => {
